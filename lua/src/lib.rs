@@ -1,0 +1,1 @@
+//! The userspace twin of the lunatik-ng kernel Lua engine.

@@ -1,0 +1,173 @@
+# shellcheck shell=bash
+# build: unpack, patch, overlay, configure and build the kernel and the module.
+#
+# Incremental by content: a hash of the kernel inputs (source package, patch
+# series, config fragment, module Kconfig glue) and one of the module inputs
+# (module/, lua/, the Lua core) decide what runs. Files are synced into the
+# tree with rsync --checksum, so unchanged files keep their mtimes and make
+# rebuilds only what really changed.
+
+LUA_SRC_VERSION_DIR=lua-5.4.9
+
+# The lua-src crate's source folder, as pinned by Cargo.lock.
+lua_src_dir() {
+	local manifest
+	manifest=$(cd "$REPO" && cargo metadata --format-version 1 --locked 2>/dev/null |
+		python3 -c 'import json,sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["name"] == "lua-src":
+        print(p["manifest_path"])' | head -n1)
+	[ -n "$manifest" ] || die "lua-src not found in Cargo.lock (cargo metadata failed)"
+	local dir
+	dir=$(dirname "$manifest")/$LUA_SRC_VERSION_DIR
+	[ -f "$dir/lua.h" ] || die "no Lua core at $dir"
+	echo "$dir"
+}
+
+kernel_inputs_hash() {
+	{
+		echo "$KERNEL_PKG_VERSION"
+		hash_inputs "$REPO/nfsd-patches" "$TESTBED/kernel.config" \
+			"$REPO/module/Kconfig" "$TESTBED/lib/build.sh"
+	} | sha256sum | cut -d' ' -f1
+}
+
+module_inputs_hash() {
+	{
+		hash_inputs "$REPO/module" "$REPO/lua"
+		lua_src_dir
+	} | sha256sum | cut -d' ' -f1
+}
+
+# Pristine source, unpacked once per source package version.
+ensure_pristine() {
+	local pristine=$CACHE/linux-pristine
+	if [ "$(cat "$pristine/.lunatik-version" 2>/dev/null)" = "$KERNEL_PKG_VERSION" ]; then
+		return 0
+	fi
+	[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run testbed/run setup"
+	rm -rf "$pristine" "$pristine.tmp"
+	mkdir -p "$pristine.tmp"
+	tar -C "$pristine.tmp" --strip-components=1 -xJf "$KERNEL_TARBALL"
+	echo "$KERNEL_PKG_VERSION" >"$pristine.tmp/.lunatik-version"
+	mv "$pristine.tmp" "$pristine"
+}
+
+# The module and the Lua core as they go into lib/lunatik of the tree.
+stage_module() {
+	local dest=$1 luadir
+	luadir=$(lua_src_dir)
+	mkdir -p "$dest"
+	rsync -rlc --delete --exclude=Cargo.toml --exclude=build.rs --exclude=src/ \
+		--exclude=target/ "$REPO/module/" "$dest/"
+	mkdir -p "$dest/lua"
+	rsync -rlc --delete --exclude=Cargo.toml --exclude=build.rs --exclude=src/ \
+		--exclude=core/ "$REPO/lua/" "$dest/lua/"
+	mkdir -p "$dest/lua/core"
+	# The Lua core, minus its own luaconf.h (ours comes from lua/) and the
+	# standalone interpreter and compiler.
+	rsync -rlc --delete --exclude=luaconf.h --exclude=lua.c --exclude=luac.c \
+		--include='*.c' --include='*.h' --exclude='*' "$luadir/" "$dest/lua/core/"
+}
+
+# Apply the series to a fresh copy of the pristine tree and sync it in.
+prepare_tree() {
+	local staging=$CACHE/linux-staging p
+	rm -rf "$staging"
+	cp -a "$CACHE/linux-pristine" "$staging"
+	for p in "$REPO"/nfsd-patches/*.patch; do
+		[ -e "$p" ] || continue
+		if ! (cd "$staging" && patch -p1 -N -s --no-backup-if-mismatch -r - <"$p") \
+			>"$CACHE/patch.log" 2>&1; then
+			cat "$CACHE/patch.log" >&2
+			die "patch $(basename "$p") does not apply to linux $KERNEL_PKG_VERSION"
+		fi
+		note "applied $(basename "$p")"
+	done
+	# Hook the module into "Library routines" (lib/Kconfig, lib/Makefile).
+	grep -q 'lib/lunatik/Kconfig' "$staging/lib/Kconfig" ||
+		printf '\nsource "lib/lunatik/Kconfig"\n' >>"$staging/lib/Kconfig"
+	grep -q 'lunatik/' "$staging/lib/Makefile" ||
+		printf '\nobj-$(CONFIG_LUNATIK) += lunatik/\n' >>"$staging/lib/Makefile"
+	stage_module "$staging/lib/lunatik"
+	mkdir -p "$SRC"
+	rsync -rlc --delete "$staging/" "$SRC/"
+	rm -rf "$staging"
+}
+
+configure_kernel() {
+	local frag=$CACHE/lunatik.config
+	{
+		cat "$TESTBED/kernel.config"
+		echo "CONFIG_LUNATIK=m"
+	} >"$frag"
+	mkdir -p "$OBJ"
+	make -s -C "$SRC" O="$OBJ" tinyconfig >/dev/null
+	(cd "$OBJ" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "$frag" >/dev/null)
+	make -s -C "$SRC" O="$OBJ" olddefconfig >/dev/null
+	verify_config "$frag" "$OBJ/.config"
+}
+
+# verify_config FRAGMENT CONFIG: every option of the fragment is set as asked.
+verify_config() {
+	local frag=$1 config=$2 line opt val got bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) opt=${line%%=*} val=${line#*=} ;;
+		"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} val=n ;;
+		*) continue ;;
+		esac
+		got=$(grep -E "^$opt=" "$config" | tail -n1 | cut -d= -f2-)
+		[ -n "$got" ] || got=n
+		if [ "$got" != "$val" ]; then
+			echo "testbed: Kconfig dropped $opt=$val (got $opt=$got)" >&2
+			bad=1
+		fi
+	done <"$frag"
+	[ $bad = 0 ] || die "kernel configuration does not hold the requested options (see above)"
+	note "kernel config: all $(grep -cE '^(CONFIG_|# CONFIG_)' "$frag") requested options set"
+}
+
+check_rust_toolchain() {
+	make -s -C "$SRC" O="$OBJ" rustavailable >"$CACHE/rustavailable.log" 2>&1 || {
+		cat "$CACHE/rustavailable.log" >&2
+		die "the kernel cannot use this Rust toolchain: run testbed/run setup"
+	}
+}
+
+make_kernel() {
+	make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules 2>&1 | tee "$CACHE/make.log" |
+		grep --line-buffered -E '^  (CC|RUSTC|LD|AR|BINDGEN|EXPORTS|MODPOST|OBJCOPY|BUILD) .*(vmlinux|bzImage|\.ko|lunatik|bindings|rust/|kernel/built-in)|error|Error' || true
+	[ "${PIPESTATUS[0]}" = 0 ] || die "kernel build failed; the full log is $CACHE/make.log"
+}
+
+make_module() {
+	make -C "$SRC" O="$OBJ" -j"$JOBS" M=lib/lunatik modules 2>&1 | tee "$CACHE/make-module.log"
+	[ "${PIPESTATUS[0]}" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"
+}
+
+do_build() {
+	local khash mhash
+	mkdir -p "$STAMPS"
+	step "unpack $KERNEL_PKG $KERNEL_PKG_VERSION" ensure_pristine
+	khash=$(kernel_inputs_hash)
+	mhash=$(module_inputs_hash)
+	if [ "$(cat "$STAMPS/kernel" 2>/dev/null)" = "$khash" ] && [ -f "$BZIMAGE" ]; then
+		note "kernel: inputs unchanged, nothing to build"
+		if [ "$(cat "$STAMPS/module" 2>/dev/null)" = "$mhash" ] && [ -f "$MODULE_KO" ]; then
+			note "module: inputs unchanged, nothing to build"
+			return 0
+		fi
+		step "overlay module/ and lua/" stage_module "$SRC/lib/lunatik"
+		step "build the lunatik module only" make_module
+		echo "$mhash" >"$STAMPS/module"
+		return 0
+	fi
+	rm -f "$STAMPS/kernel" "$STAMPS/module"
+	step "patch the tree and overlay module/ and lua/" prepare_tree
+	step "configure (tinyconfig + testbed/kernel.config)" configure_kernel
+	step "check the Rust toolchain" check_rust_toolchain
+	step "build the kernel and modules (first build: 6 to 10 minutes)" make_kernel
+	echo "$khash" >"$STAMPS/kernel"
+	echo "$mhash" >"$STAMPS/module"
+}

@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# Shared helpers and settings of the testbed (sourced by testbed/run).
+
+DEFAULT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/lunatik-ng
+DEFAULT_MEM=2G
+DEFAULT_CPUS=2
+DEFAULT_TIMEOUT=1500
+DEFAULT_JOBS=$(($(nproc) + 1))
+
+CACHE=${LUNATIK_CACHE:-$DEFAULT_CACHE}
+MEM=${LUNATIK_MEM:-$DEFAULT_MEM}
+CPUS=${LUNATIK_CPUS:-$DEFAULT_CPUS}
+GUEST_TIMEOUT=${LUNATIK_TIMEOUT:-$DEFAULT_TIMEOUT}
+JOBS=${LUNATIK_JOBS:-$DEFAULT_JOBS}
+
+# The kernel the whole project is written against (Debian's linux-source-6.12).
+KERNEL_PKG=linux-source-6.12
+KERNEL_PKG_VERSION=6.12.117-1~deb12u1
+KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+SRC=$CACHE/linux           # patched source tree with module/ and lua/ overlaid
+OBJ=$CACHE/build           # kernel build output (make O=)
+STAMPS=$CACHE/stamps
+VENV=$CACHE/venv
+VNG=$VENV/bin/vng
+BZIMAGE=$OBJ/arch/x86/boot/bzImage
+MODULE_KO=$OBJ/lib/lunatik/lunatik.ko
+
+export PATH=$HOME/.cargo/bin:$PATH
+
+die() {
+	echo "testbed: error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "testbed: $*"
+}
+
+# step NAME CMD...: run a long step, saying what it does and the time it took.
+step() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s.%N)
+	echo "==> $name"
+	"$@" || rc=$?
+	printf '<== %s: %s (%.1f s)\n' "$name" "$([ $rc = 0 ] && echo done || echo "FAILED rc=$rc")" \
+		"$(echo "$(date +%s.%N) - $start" | bc)"
+	return $rc
+}
+
+# hash_inputs PATH...: one sha256 over the names and contents of files.
+hash_inputs() {
+	local p
+	for p in "$@"; do
+		if [ -d "$p" ]; then
+			(cd "$p" && find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z |
+				xargs -0r sha256sum)
+		elif [ -e "$p" ]; then
+			sha256sum "$p" | sed "s|  .*|  $(basename "$p")|"
+		else
+			echo "absent $p"
+		fi
+	done | sha256sum | cut -d' ' -f1
+}
