@@ -12,7 +12,7 @@ LUA_SRC_VERSION_DIR=lua-5.4.9
 # The lua-src crate's source folder, as pinned by Cargo.lock.
 lua_src_dir() {
 	local manifest
-	manifest=$(cd "$REPO" && cargo metadata --format-version 1 --locked 2>/dev/null |
+	manifest=$(cd "$REPO" && cargo metadata --format-version 1 --locked --filter-platform x86_64-unknown-linux-gnu 2>/dev/null |
 		python3 -c 'import json,sys
 for p in json.load(sys.stdin)["packages"]:
     if p["name"] == "lua-src":

@@ -26,7 +26,7 @@ VNG=$VENV/bin/vng
 BZIMAGE=$OBJ/arch/x86/boot/bzImage
 MODULE_KO=$OBJ/lib/lunatik/lunatik.ko
 
-export PATH=$HOME/.cargo/bin:$PATH
+export PATH=$VENV/bin:$HOME/.cargo/bin:$PATH
 
 die() {
 	echo "testbed: error: $*" >&2

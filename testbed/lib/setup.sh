@@ -6,7 +6,7 @@ DEB_PACKAGES=(
 	qemu-system-x86 clang libclang-dev llvm lld flex bison bc libelf-dev
 	libssl-dev cpio xz-utils rsync kmod python3-venv
 	nfs-kernel-server nfs-common iproute2 e2fsprogs util-linux
-	procps iputils-ping
+	procps iputils-ping patch
 )
 BINDGEN_VERSION=0.71.1
 VIRTME_NG_VERSION=1.42

@@ -102,7 +102,10 @@ run_guest_suites() {
 	if [ "$(cat "$RUN/kmemleak.status" 2>/dev/null)" != present ]; then
 		record fail "guest: kmemleak scan (no /sys/kernel/debug/kmemleak)"
 	fi
-	if logscan "${logs[@]}" >"$RUN/logscan.txt" 2>&1; then
+	if [ ! -f "$RUN/dmesg.txt" ]; then
+		logscan "${logs[@]}" >"$RUN/logscan.txt" 2>&1 || sed 's/^/     /' "$RUN/logscan.txt" | head -n 40
+		record fail "guest: kernel log incomplete (no dmesg.txt; console: $RUN/console.log)"
+	elif logscan "${logs[@]}" >"$RUN/logscan.txt" 2>&1; then
 		record pass "guest: kernel log clean (no oops, BUG, WARNING, stall or leak)"
 	else
 		sed 's/^/     /' "$RUN/logscan.txt" | head -n 40

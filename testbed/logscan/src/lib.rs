@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn user_output_without_timestamp_is_ignored() {
-        assert_eq!(classify("ok 3 - WARNING: printed by a test, BUG: too"), None);
+        assert_eq!(
+            classify("ok 3 - WARNING: printed by a test, BUG: too"),
+            None
+        );
         assert_eq!(classify("[not a stamp] Oops"), None);
     }
 

@@ -18,7 +18,12 @@ fn main() -> ExitCode {
             }
         };
         for f in logscan::scan(&String::from_utf8_lossy(&bytes)) {
-            println!("{file}:{}: {}: {}", f.line, f.kind.name(), f.text.trim_end());
+            println!(
+                "{file}:{}: {}: {}",
+                f.line,
+                f.kind.name(),
+                f.text.trim_end()
+            );
             found += 1;
         }
     }

@@ -1,0 +1,134 @@
+//! The userspace side of the platform: what differs from the kernel module
+//! (module/platform.rs). Names and meanings match one for one.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_char, c_void, CStr};
+
+use sha1::{Digest, Sha1};
+
+/// The stack the twin lets Lua use below its entry point. The kernel has
+/// 16 KiB in all; userspace frames (debug builds) are larger, so the twin
+/// counts more, with the same soft and hard reserves (lua/lunatik_port.h).
+pub const STACK_BUDGET: usize = 1 << 20;
+
+extern "C" {
+    #[link_name = "realloc"]
+    fn libc_realloc(p: *mut c_void, n: usize) -> *mut c_void;
+    #[link_name = "free"]
+    fn libc_free(p: *mut c_void);
+}
+
+thread_local! {
+    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+    static LOG: RefCell<Option<Vec<Vec<u8>>>> = const { RefCell::new(None) };
+}
+
+/// Grows or shrinks a block (`old` is its current size, 0 when `p` is null).
+///
+/// # Safety
+/// `p` is null or a block from this function.
+pub unsafe fn realloc(p: *mut c_void, _old: usize, new: usize) -> *mut c_void {
+    // SAFETY: per the contract, `p` came from libc's allocator.
+    unsafe { libc_realloc(p, new) }
+}
+
+/// Frees a block from [`realloc`].
+///
+/// # Safety
+/// `p` is a block from [`realloc`], not used afterwards.
+pub unsafe fn free(p: *mut c_void) {
+    // SAFETY: per the contract.
+    unsafe { libc_free(p) }
+}
+
+pub fn sha1(data: &[u8], out: &mut [u8; 20]) {
+    out.copy_from_slice(&Sha1::digest(data));
+}
+
+pub fn random_bytes(buf: &mut [u8]) {
+    if getrandom::getrandom(buf).is_err() {
+        fatal(b"lunatik: getrandom failed\n");
+    }
+}
+
+/// One message for the log: captured when [`capture_log`] is on for this
+/// thread, else written to standard error.
+pub fn log(msg: &[u8]) {
+    let captured = LOG.with(|l| match l.borrow_mut().as_mut() {
+        Some(v) => {
+            v.push(msg.to_vec());
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        eprintln!("lunatik: {}", String::from_utf8_lossy(msg));
+    }
+}
+
+/// Starts capturing this thread's log messages (tests read them back).
+pub fn capture_log() {
+    LOG.with(|l| *l.borrow_mut() = Some(Vec::new()));
+}
+
+/// The messages captured since [`capture_log`].
+pub fn take_log() -> Vec<Vec<u8>> {
+    LOG.with(|l| {
+        l.borrow_mut()
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    })
+}
+
+/// The kernel calls cond_resched() here; userspace threads are preemptible.
+pub fn resched() {}
+
+/// An unrecoverable internal error.
+pub fn fatal(msg: &[u8]) -> ! {
+    eprintln!("{}", String::from_utf8_lossy(msg));
+    std::process::abort()
+}
+
+fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Marks the stack depth where Lua is entered.
+pub fn stack_enter() {
+    STACK_BASE.with(|b| b.set(stack_pointer()));
+}
+
+#[no_mangle]
+pub extern "C" fn lunatik_stack_left() -> usize {
+    let base = STACK_BASE.with(|b| b.get());
+    let used = base.saturating_sub(stack_pointer());
+    STACK_BUDGET.saturating_sub(used)
+}
+
+#[no_mangle]
+pub extern "C" fn lunatik_random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    random_bytes(&mut b);
+    u32::from_le_bytes(b)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lunatik_writestring(s: *const c_char, len: usize) {
+    // SAFETY: the core passes `len` valid bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(s.cast::<u8>(), len) };
+    if bytes != b"\n" {
+        log(bytes);
+    }
+}
+
+/// The core's warnings and panic messages: `fmt` has one `%s`.
+#[no_mangle]
+pub unsafe extern "C" fn lunatik_writestringerror(fmt: *const c_char, p: *const c_char) {
+    // SAFETY: the core passes two NUL-terminated strings.
+    let (fmt, p) = unsafe { (CStr::from_ptr(fmt), CStr::from_ptr(p)) };
+    let fmt = fmt.to_string_lossy();
+    let msg = fmt.replacen("%s", &p.to_string_lossy(), 1);
+    log(msg.trim_end().as_bytes());
+}

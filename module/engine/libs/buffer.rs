@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `buffer`: fixed-size byte arrays in Lua userdata, indexed 1-based
+//! (`buf[1]` .. `buf[#buf]`) with values 0..255, as lunatik-ng's README has
+//! them. The bytes live inside the userdata, so Rust allocates nothing.
+
+use core::ffi::{c_int, CStr};
+
+use crate::lua::{Error, Integer, Lua, Result, Type};
+
+/// The registry name of the buffer metatable.
+pub const TNAME: &CStr = c"buffer";
+
+pub fn open(lua: Lua) {
+    lua.new_metatable(TNAME);
+    lua.set_funcs(&[
+        (c"__index", index),
+        (c"__newindex", newindex),
+        (c"__len", len),
+        (c"__eq", eq),
+        (c"__tostring", hex),
+    ]);
+    lua.pop(1);
+    lua.new_table(0, 2);
+    lua.set_funcs(&[(c"new", new)]);
+    lua.set_global(c"buffer");
+}
+
+/// Pushes a new buffer of `len` zeroed bytes and returns them.
+pub fn push_new<'a>(lua: Lua, len: usize) -> &'a mut [u8] {
+    let bytes = lua.new_userdata(len);
+    lua.new_metatable(TNAME);
+    lua.set_metatable(-2);
+    bytes
+}
+
+/// The bytes of argument `idx`: a buffer, or (when `strings`) a string.
+pub fn arg_bytes<'a>(lua: Lua, idx: c_int, strings: bool) -> Result<&'a [u8]> {
+    if let Some(b) = lua.userdata_bytes(idx, TNAME) {
+        return Ok(b);
+    }
+    match lua.to_bytes(idx) {
+        Some(s) if strings => Ok(s),
+        _ => Err(Error::Type(
+            idx,
+            if strings {
+                c"buffer or string"
+            } else {
+                c"buffer"
+            },
+        )),
+    }
+}
+
+fn this<'a>(lua: Lua) -> Result<&'a mut [u8]> {
+    lua.userdata_bytes(1, TNAME).ok_or(Error::Type(1, TNAME))
+}
+
+/// `buffer.new(n)`: n zeroed bytes; `buffer.new(s)`: the bytes of string s.
+fn new(lua: Lua) -> Result<c_int> {
+    match lua.type_of(1) {
+        Type::String => {
+            let s = lua.arg_bytes(1)?;
+            push_new(lua, s.len()).copy_from_slice(s);
+        }
+        _ => {
+            let n = lua.arg_integer(1)?;
+            let n = usize::try_from(n).map_err(|_| Error::Arg(1, c"size must not be negative"))?;
+            push_new(lua, n);
+        }
+    }
+    Ok(1)
+}
+
+/// The 0-based offset of 1-based index `i`, if in range.
+fn offset(i: Integer, len: usize) -> Option<usize> {
+    let i = usize::try_from(i).ok()?;
+    (1..=len).contains(&i).then(|| i - 1)
+}
+
+/// `buf[i]` (a byte) or `buf:method` (a method).
+fn index(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    if lua.type_of(2) == Type::String {
+        let name = lua.to_bytes(2).unwrap_or(b"");
+        let f: Option<crate::lua::LibFn> = match name {
+            b"string" => Some(to_string),
+            b"hex" => Some(hex),
+            b"sub" => Some(sub),
+            b"uint" => Some(uint),
+            _ => None,
+        };
+        match f {
+            Some(f) => lua.push_fn(f),
+            None => lua.push_nil(),
+        }
+        return Ok(1);
+    }
+    let i = lua.arg_integer(2)?;
+    let at = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
+    lua.push_integer(Integer::from(bytes[at]));
+    Ok(1)
+}
+
+/// `buf[i] = v` with v in 0..255.
+fn newindex(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    let i = lua.arg_integer(2)?;
+    let at = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
+    let v = lua.arg_integer(3)?;
+    bytes[at] = u8::try_from(v).map_err(|_| Error::Arg(3, c"byte value out of range (0..255)"))?;
+    Ok(0)
+}
+
+fn len(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    lua.push_integer(bytes.len() as Integer);
+    Ok(1)
+}
+
+/// `a == b`: same length and bytes.
+fn eq(lua: Lua) -> Result<c_int> {
+    let same = match (lua.userdata_bytes(1, TNAME), lua.userdata_bytes(2, TNAME)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    lua.push_boolean(same);
+    Ok(1)
+}
+
+/// `buf:string()`: the bytes as a Lua string.
+fn to_string(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    lua.push_bytes(bytes);
+    Ok(1)
+}
+
+/// `buf:hex()` and `tostring(buf)`: lowercase hexadecimal.
+fn hex(lua: Lua) -> Result<c_int> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let bytes = this(lua)?;
+    // Built in a userdata scratch area: no Rust allocation.
+    let out = lua.new_userdata(bytes.len() * 2);
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+    }
+    lua.push_bytes(out);
+    Ok(1)
+}
+
+/// Resolves string.sub-style positions (negative counts from the end).
+fn span(len: usize, i: Integer, j: Integer) -> (usize, usize) {
+    let len_i = len as Integer;
+    let fix = |p: Integer| if p < 0 { (len_i + p + 1).max(0) } else { p };
+    let start = fix(i).max(1);
+    let end = fix(j).min(len_i);
+    if start > end {
+        (0, 0)
+    } else {
+        ((start - 1) as usize, end as usize)
+    }
+}
+
+/// `buf:sub(i [, j])`: a new buffer with bytes i..j (as string.sub).
+fn sub(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    let i = lua.opt_integer(2, 1)?;
+    let j = lua.opt_integer(3, -1)?;
+    let (from, to) = span(bytes.len(), i, j);
+    push_new(lua, to - from).copy_from_slice(&bytes[from..to]);
+    Ok(1)
+}
+
+/// `buf:uint(i, n)`: the big-endian unsigned integer of bytes i..i+n-1,
+/// 1 <= n <= 8 (n = 8 wraps into negative integers).
+fn uint(lua: Lua) -> Result<c_int> {
+    let bytes = this(lua)?;
+    let i = lua.arg_integer(2)?;
+    let n = lua.opt_integer(3, 4)?;
+    if !(1..=8).contains(&n) {
+        return Err(Error::Arg(3, c"width must be 1 to 8 bytes"));
+    }
+    let start = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
+    let end = start + n as usize;
+    if end > bytes.len() {
+        return Err(Error::Arg(3, c"bytes out of range"));
+    }
+    let v = bytes[start..end]
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    lua.push_integer(v as Integer);
+    Ok(1)
+}

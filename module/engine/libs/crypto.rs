@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `crypto`: SHA-1 (the kernel's in the kernel) and random bytes (the kernel
+//! RNG in the kernel), both returning buffers.
+
+use core::ffi::c_int;
+
+use crate::libs::buffer;
+use crate::lua::{Error, Lua, Result};
+use crate::platform;
+
+pub fn open(lua: Lua) {
+    lua.new_table(0, 2);
+    lua.set_funcs(&[(c"sha1", sha1), (c"random", random)]);
+    lua.set_global(c"crypto");
+}
+
+/// `crypto.sha1(x)`: the 20-byte SHA-1 of a buffer or string, as a buffer.
+fn sha1(lua: Lua) -> Result<c_int> {
+    let data = buffer::arg_bytes(lua, 1, true)?;
+    let out = buffer::push_new(lua, 20);
+    let mut digest = [0u8; 20];
+    platform::sha1(data, &mut digest);
+    out.copy_from_slice(&digest);
+    Ok(1)
+}
+
+/// `crypto.random(n)`: a buffer of n random bytes.
+fn random(lua: Lua) -> Result<c_int> {
+    let n = lua.arg_integer(1)?;
+    let n = usize::try_from(n).map_err(|_| Error::Arg(1, c"size must not be negative"))?;
+    let out = buffer::push_new(lua, n);
+    platform::random_bytes(out);
+    Ok(1)
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The libraries of a lunatik-ng state: Lua's base, coroutine, table, string
+//! and utf8 libraries from the core, and ours (docs/lua-api.md).
+
+use core::ffi::c_int;
+
+use crate::ffi;
+use crate::lua::{Lua, Result};
+
+pub mod base;
+pub mod buffer;
+pub mod crypto;
+pub mod math;
+
+/// Opens every library into a new state (run by `Ctx::open`, protected).
+pub fn open_all(lua: Lua) -> Result<c_int> {
+    lua.open_stdlib(c"_G", ffi::luaopen_base);
+    lua.open_stdlib(c"coroutine", ffi::luaopen_coroutine);
+    lua.open_stdlib(c"table", ffi::luaopen_table);
+    lua.open_stdlib(c"string", ffi::luaopen_string);
+    lua.open_stdlib(c"utf8", ffi::luaopen_utf8);
+    base::open(lua);
+    math::open(lua);
+    buffer::open(lua);
+    crypto::open(lua);
+    Ok(0)
+}
