@@ -53,6 +53,7 @@
 #define lua_number2strx(L, b, sz, f, n) \
 	((void)(L), l_sprintf(b, sz, f, (LUAI_UACNUMBER)(n)))
 #define lua_getlocaledecpoint()	'.'
+#define lua_pointer2str(buff, sz, p)	l_sprintf(buff, sz, "%p", p)
 
 /* Integer arithmetic for the operators that are "float" ones in stock Lua.
  * Guarded in llimits.h, so these win. */
@@ -63,6 +64,12 @@
 #define luai_nummul(L, a, b) \
 	((lua_Number)((unsigned long long)(a) * (unsigned long long)(b)))
 #define luai_numunm(L, a)	((lua_Number)(0ULL - (unsigned long long)(a)))
+#define luai_numeq(a, b)	((a) == (b))
+#define luai_numlt(a, b)	((a) < (b))
+#define luai_numle(a, b)	((a) <= (b))
+#define luai_numgt(a, b)	((a) > (b))
+#define luai_numge(a, b)	((a) >= (b))
+#define luai_numisnan(a)	0
 #define luai_numdiv(L, a, b)	lunatik_numdiv(L, a, b)
 #define luai_numidiv(L, a, b)	lunatik_numdiv(L, a, b)
 #define luai_nummod(L, a, b, m)	{ (m) = lunatik_nummod(L, a, b); }

@@ -85,13 +85,15 @@ impl Engine {
     /// Runs `code` with results into `out`, as the syscall does.
     pub fn exec_into(&self, code: &[u8], out: &mut [u8]) -> Report {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        exec::exec(&mut *g.0, code, c"=lua", out)
+        // SAFETY: the mutex is held: this thread alone uses the state.
+        unsafe { exec::exec(&mut *g.0, code, c"=lua", out) }
     }
 
     /// Runs `f` as one entry into the state (fresh instruction budget).
     pub fn with_lua<R>(&self, f: impl FnOnce(Lua) -> R) -> R {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        Ctx::enter(&mut *g.0, f)
+        // SAFETY: the mutex is held: this thread alone uses the state.
+        unsafe { Ctx::enter(&mut *g.0, f) }
     }
 
     /// Bytes the state holds now, and at most so far.
@@ -104,7 +106,8 @@ impl Engine {
     pub fn exec_named(&self, code: &[u8], name: &CStr) -> Reply {
         let mut out = vec![0u8; 1 << 16];
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let report = exec::exec(&mut *g.0, code, name, &mut out);
+        // SAFETY: the mutex is held: this thread alone uses the state.
+        let report = unsafe { exec::exec(&mut *g.0, code, name, &mut out) };
         out.truncate(report.len.min(out.len() - 1));
         Reply {
             outcome: report.outcome,

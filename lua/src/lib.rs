@@ -20,6 +20,7 @@ pub mod lua;
 pub mod state;
 
 mod engine;
+pub mod examples;
 
 pub use engine::{Engine, EngineError, Reply};
 pub use state::Limits;

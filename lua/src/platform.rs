@@ -114,6 +114,8 @@ pub extern "C" fn lunatik_random_u32() -> u32 {
     u32::from_le_bytes(b)
 }
 
+/// # Safety
+/// `s` points to `len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lunatik_writestring(s: *const c_char, len: usize) {
     // SAFETY: the core passes `len` valid bytes.
@@ -124,6 +126,9 @@ pub unsafe extern "C" fn lunatik_writestring(s: *const c_char, len: usize) {
 }
 
 /// The core's warnings and panic messages: `fmt` has one `%s`.
+///
+/// # Safety
+/// Both are NUL-terminated strings.
 #[no_mangle]
 pub unsafe extern "C" fn lunatik_writestringerror(fmt: *const c_char, p: *const c_char) {
     // SAFETY: the core passes two NUL-terminated strings.

@@ -94,26 +94,33 @@ fn lua_args<'x>(lua: Lua) -> &'x mut Args<'x, 'x> {
 
 /// Runs `code` (a trailing NUL is accepted) as one entry into the state of
 /// `ctx`; its results or error message go into `out`.
-pub fn exec(ctx: *mut Ctx, code: &[u8], name: &CStr, out: &mut [u8]) -> Report {
+///
+/// # Safety
+/// As for [`Ctx::enter`].
+pub unsafe fn exec(ctx: *mut Ctx, code: &[u8], name: &CStr, out: &mut [u8]) -> Report {
     let code = code.strip_suffix(b"\0").unwrap_or(code);
     let mut sink = Sink { out, len: 0 };
-    let status = Ctx::enter(ctx, |lua| {
-        let mut args = Args {
-            code,
-            name,
-            sink: &mut sink,
-        };
-        let st = lua.protected(run, (&mut args as *mut Args<'_, '_>).cast::<c_void>());
-        if st != Status::Ok {
-            let msg = lua
-                .to_bytes(-1)
-                .unwrap_or(b"(error object is not a string)");
-            args.sink.len = 0;
-            args.sink.push(msg);
-        }
-        lua.set_top(0);
-        st
-    });
+    // SAFETY: per this function's contract.
+    let status = unsafe {
+        Ctx::enter(ctx, |lua| {
+            let mut args = Args {
+                code,
+                name,
+                sink: &mut sink,
+            };
+            // SAFETY: `args` outlives the call, which is all `run` needs.
+            let st = lua.protected(run, (&mut args as *mut Args<'_, '_>).cast::<c_void>());
+            if st != Status::Ok {
+                let msg = lua
+                    .to_bytes(-1)
+                    .unwrap_or(b"(error object is not a string)");
+                args.sink.len = 0;
+                args.sink.push(msg);
+            }
+            lua.set_top(0);
+            st
+        })
+    };
     sink.terminate();
     Report {
         outcome: if status == Status::Ok {

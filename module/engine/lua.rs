@@ -175,7 +175,10 @@ impl Lua {
     /// light userdata at index 1). Errors are caught, and turned into a
     /// string message left on the top of the stack. Results stay on the
     /// stack; the caller resets it with [`Lua::set_top`].
-    pub fn protected(self, f: LibFn, arg: *mut c_void) -> Status {
+    ///
+    /// # Safety
+    /// `arg` must be valid for whatever `f` does with it.
+    pub unsafe fn protected(self, f: LibFn, arg: *mut c_void) -> Status {
         // SAFETY: these pushes neither allocate nor raise: light C functions
         // and light userdata, into the LUA_MINSTACK slots a state always has
         // free when nothing else is on its stack.

@@ -83,7 +83,8 @@ impl Ctx {
         lua.set_count_hook(hook, HOOK_PERIOD);
         // SAFETY: as above.
         unsafe { (*this).lua = Some(lua) };
-        let st = Self::enter(this, |lua| lua.protected(libs::open_all, ptr::null_mut()));
+        // SAFETY: `this` is valid (contract); `open_all` takes no argument.
+        let st = unsafe { Self::enter(this, |lua| lua.protected(libs::open_all, ptr::null_mut())) };
         lua.set_top(0);
         if st != Status::Ok {
             // SAFETY: the state was made above and is not used again.
@@ -106,9 +107,13 @@ impl Ctx {
     }
 
     /// Runs `f` as one entry into Lua: a fresh instruction budget.
-    pub fn enter<R>(this: *mut Ctx, f: impl FnOnce(Lua) -> R) -> R {
+    ///
+    /// # Safety
+    /// `this` is an open state's `Ctx`, used by this thread only (its lock
+    /// is held) until `f` returns.
+    pub unsafe fn enter<R>(this: *mut Ctx, f: impl FnOnce(Lua) -> R) -> R {
         platform::stack_enter();
-        // SAFETY: the caller holds the state's lock (see `open`'s contract).
+        // SAFETY: per the contract above.
         let lua = unsafe {
             (*this).steps_left = (*this).limits.instructions;
             (*this).lua
@@ -190,6 +195,9 @@ unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
 
 /// One step of C-level work (called by the core's string matcher, see
 /// lua/patches/03-lstrlib-budget-nofloat.patch).
+///
+/// # Safety
+/// `l` is a running thread of a state made by [`Ctx::open`].
 #[no_mangle]
 pub unsafe extern "C" fn lunatik_cstep(l: *mut ffi::lua_State) {
     // SAFETY: called by the core with a running thread of the state.

@@ -1,0 +1,131 @@
+//! The hostile scripts of lua/tests/hostile.lua on the twin: each ends in the
+//! expected Lua error, and the state answers the next call.
+
+use lunatik_lua::exec::Outcome;
+use lunatik_lua::{Engine, Limits};
+
+const LIMITS: Limits = Limits {
+    memory: 8 << 20,
+    instructions: 10_000_000,
+};
+
+/// (name, expected alternatives, code) of every case.
+fn cases() -> Vec<(String, Vec<String>, String)> {
+    let src = include_str!("hostile.lua");
+    let mut out: Vec<(String, Vec<String>, String)> = Vec::new();
+    for line in src.lines() {
+        if let Some(rest) = line.strip_prefix("-- case: ") {
+            let (name, expect) = rest.split_once(" | expect: ").expect("case line");
+            let alts = expect.split('|').map(str::to_string).collect();
+            out.push((name.to_string(), alts, String::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.2.push_str(line);
+            last.2.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let cases = cases();
+    assert!(cases.len() >= 14);
+    let mut failures = Vec::new();
+    for (name, alts, code) in &cases {
+        let reply = engine.exec(code.as_bytes());
+        let text = reply.text();
+        if reply.outcome != Outcome::Failed || !alts.iter().any(|a| text.contains(a.as_str())) {
+            failures.push(format!(
+                "{name}: {:?} {text:?}, expected one of {alts:?}",
+                reply.outcome
+            ));
+        }
+        let after = engine.exec(b"return 40 + 2");
+        if after.text() != "42" {
+            failures.push(format!("{name}: next call gave {:?}", after));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    engine.exec(b"collectgarbage()");
+    let (used, _) = engine.memory();
+    assert!(used < 1 << 20, "state holds {used} bytes after the cases");
+}
+
+#[test]
+fn memory_cap_is_never_exceeded() {
+    let engine = Engine::new(LIMITS).expect("state");
+    engine.exec(b"local t = {} for i = 1, 1e9 do t[i] = tostring(i) end");
+    engine.exec(b"local t = {} for i = 1, math.maxinteger do t[i] = i end");
+    let (_, peak) = engine.memory();
+    assert!(peak <= LIMITS.memory, "peak {peak} over the cap");
+}
+
+#[test]
+fn budget_is_per_entry() {
+    let engine = Engine::new(Limits {
+        memory: 8 << 20,
+        instructions: 100_000,
+    })
+    .expect("state");
+    // Each call gets a fresh budget: many small calls all succeed.
+    for _ in 0..50 {
+        let r = engine.exec(b"local s = 0 for i = 1, 5000 do s = s + i end return s");
+        assert_eq!(r.text(), "12502500");
+    }
+    let r = engine.exec(b"local s = 0 for i = 1, 1000000 do s = s + i end return s");
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(
+        r.text().contains("instruction budget exhausted"),
+        "{}",
+        r.text()
+    );
+}
+
+#[test]
+fn globals_persist_between_calls() {
+    let engine = Engine::new(LIMITS).expect("state");
+    engine.exec(b"counter = 41");
+    assert_eq!(
+        engine.exec(b"counter = counter + 1 return counter").text(),
+        "42"
+    );
+}
+
+#[test]
+fn results_are_joined_by_tabs_and_errors_are_strings() {
+    let engine = Engine::new(LIMITS).expect("state");
+    assert_eq!(
+        engine.exec(b"return 1, 'a', nil, true").text(),
+        "1\ta\tnil\ttrue"
+    );
+    assert_eq!(engine.exec(b"").text(), "");
+    assert_eq!(engine.exec(b"return 1\0").text(), "1");
+    let r = engine.exec(b"error({})");
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(r.text().starts_with("table: "), "{}", r.text());
+    let r = engine.exec(b"error(setmetatable({}, {__tostring = function() return 'custom' end}))");
+    assert_eq!(r.text(), "custom");
+    let r = engine.exec(b"return +");
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(r.text().contains("unexpected symbol"), "{}", r.text());
+}
+
+#[test]
+fn truncated_output_reports_its_full_length() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let mut out = [0xffu8; 8];
+    let rep = engine.exec_into(b"return string.rep('x', 100)", &mut out);
+    assert_eq!(rep.len, 100);
+    assert!(rep.truncated(out.len()));
+    assert_eq!(&out, b"xxxxxxx\0");
+}
+
+#[test]
+fn print_and_printk_log_one_message_without_formats() {
+    lunatik_lua::platform::capture_log();
+    let engine = Engine::new(LIMITS).expect("state");
+    engine.exec(b"print('a', 1, nil) printk('100% ', '%s%n', 2, '\\n')");
+    let log = lunatik_lua::platform::take_log();
+    assert_eq!(log, vec![b"a\t1\tnil".to_vec(), b"100% %s%n2".to_vec()]);
+}
