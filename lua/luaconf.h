@@ -76,6 +76,7 @@
 #define luai_numpow(L, a, b)	lunatik_numpow(L, a, b)
 
 #define LUA_KCONTEXT		ptrdiff_t
+#define l_signalT		int
 #define LUA_IDSIZE		60
 /* Small buffers: luaL_Buffer lives on the 16 KiB kernel stack. */
 #define LUAL_BUFFERSIZE		256

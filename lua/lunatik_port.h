@@ -6,7 +6,11 @@
 #ifndef LUNATIK_PORT_H
 #define LUNATIK_PORT_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stddef.h>
+#endif
 
 /* C calls allowed while the stack is plentiful (stock Lua's value). */
 #define LUNATIK_MAXCCALLS	200

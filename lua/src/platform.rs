@@ -41,8 +41,10 @@ pub unsafe fn free(p: *mut c_void) {
     unsafe { libc_free(p) }
 }
 
-pub fn sha1(data: &[u8], out: &mut [u8; 20]) {
+/// SHA-1 of `data` (never fails here; the kernel's crypto API can).
+pub fn sha1(data: &[u8], out: &mut [u8; 20]) -> bool {
     out.copy_from_slice(&Sha1::digest(data));
+    true
 }
 
 pub fn random_bytes(buf: &mut [u8]) {

@@ -42,12 +42,12 @@ return g("x")
 local function f() return coroutine.wrap(f)() end
 return f()
 
--- case: 100000 nested parentheses | expect: C stack overflow|chunk has too many
+-- case: 100000 nested parentheses | expect: C stack overflow|error in error handling|chunk has too many
 local src = "return " .. string.rep("(", 100000) .. "1" .. string.rep(")", 100000)
 local f, e = load(src)
 error(e, 0)
 
--- case: 100000 nested table constructors | expect: C stack overflow|chunk has too many
+-- case: 100000 nested table constructors | expect: C stack overflow|error in error handling|chunk has too many
 local src = "return " .. string.rep("{", 100000) .. string.rep("}", 100000)
 local f, e = load(src)
 error(e, 0)

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+shopt -s extglob
 # TAP helpers for guest suites. A suite sources this file, calls `plan N`,
 # then one of ok/check/skip per test.
 
@@ -6,6 +7,27 @@ TAP_N=0
 TAP_FAILED=0
 
 plan() { echo "1..$1"; }
+
+# tap_renumber: append another TAP stream (e.g. from a tool) to this suite,
+# renumbering its tests after ours; its own plan line is dropped.
+tap_renumber() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) TAP_N=$((TAP_N + 1)); echo "ok $TAP_N ${line#ok +([0-9]) }" ;;
+		"not ok "*)
+			TAP_N=$((TAP_N + 1))
+			TAP_FAILED=$((TAP_FAILED + 1))
+			echo "not ok $TAP_N ${line#not ok +([0-9]) }"
+			;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# tap_plan: the plan, last (for suites whose count is known only at the end).
+tap_plan() { echo "1..$TAP_N"; }
 
 # ok CONDITION_STATUS DESCRIPTION: report a test from an exit status.
 ok() {

@@ -55,19 +55,28 @@ ensure_pristine() {
 
 # The module and the Lua core as they go into lib/lunatik of the tree.
 stage_module() {
-	local dest=$1 luadir
+	local dest=$1 luadir core=$CACHE/lua-core-staging p
 	luadir=$(lua_src_dir)
 	mkdir -p "$dest"
-	rsync -rlc --delete --exclude=Cargo.toml --exclude=build.rs --exclude=src/ \
-		--exclude=target/ "$REPO/module/" "$dest/"
+	rsync -rlc --delete --exclude=lua/ "$REPO/module/" "$dest/"
 	mkdir -p "$dest/lua"
 	rsync -rlc --delete --exclude=Cargo.toml --exclude=build.rs --exclude=src/ \
-		--exclude=core/ "$REPO/lua/" "$dest/lua/"
-	mkdir -p "$dest/lua/core"
+		--exclude=tests/ --exclude=core/ "$REPO/lua/" "$dest/lua/"
 	# The Lua core, minus its own luaconf.h (ours comes from lua/) and the
-	# standalone interpreter and compiler.
-	rsync -rlc --delete --exclude=luaconf.h --exclude=lua.c --exclude=luac.c \
-		--include='*.c' --include='*.h' --exclude='*' "$luadir/" "$dest/lua/core/"
+	# standalone interpreter and compiler, with lua/patches applied. Synced
+	# by content, so unchanged core files are not recompiled.
+	rm -rf "$core"
+	mkdir -p "$core"
+	rsync -rl --exclude=luaconf.h --exclude=lua.c --exclude=luac.c \
+		--include='*.c' --include='*.h' --exclude='*' "$luadir/" "$core/"
+	for p in "$REPO"/lua/patches/*.patch; do
+		[ -e "$p" ] || continue
+		patch -d "$core" -p1 -s -N --no-backup-if-mismatch -r - <"$p" ||
+			die "Lua patch $(basename "$p") does not apply to $(basename "$luadir")"
+	done
+	mkdir -p "$dest/lua/core"
+	rsync -rlc --delete "$core/" "$dest/lua/core/"
+	rm -rf "$core"
 }
 
 # Apply the series to a fresh copy of the pristine tree and sync it in.
@@ -135,15 +144,23 @@ check_rust_toolchain() {
 	}
 }
 
+# Progress: the milestones of the build, not every object.
+MAKE_PROGRESS='^  (RUSTC|LD|BINDGEN|MODPOST|OBJCOPY|BUILD) .*(vmlinux|bzImage|\.ko|lunatik|bindings|rust/)|^  CC +[a-z]+/built-in|error|Error'
+
 make_kernel() {
+	local rc
 	make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules 2>&1 | tee "$CACHE/make.log" |
-		grep --line-buffered -E '^  (CC|RUSTC|LD|AR|BINDGEN|EXPORTS|MODPOST|OBJCOPY|BUILD) .*(vmlinux|bzImage|\.ko|lunatik|bindings|rust/|kernel/built-in)|error|Error' || true
-	[ "${PIPESTATUS[0]}" = 0 ] || die "kernel build failed; the full log is $CACHE/make.log"
+		grep --line-buffered -E "$MAKE_PROGRESS"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" = 0 ] || die "kernel build failed; the full log is $CACHE/make.log"
 }
 
 make_module() {
-	make -C "$SRC" O="$OBJ" -j"$JOBS" M=lib/lunatik modules 2>&1 | tee "$CACHE/make-module.log"
-	[ "${PIPESTATUS[0]}" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"
+	local rc
+	make -C "$SRC" O="$OBJ" -j"$JOBS" M=lib/lunatik modules 2>&1 | tee "$CACHE/make-module.log" |
+		grep -vE '^ *(\||= |[0-9]+ \||-->|\.\.\.)|^$|^warning: unreachable|^ +-+\^|help: consider|or consider exporting'
+	rc=${PIPESTATUS[0]}
+	[ "$rc" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"
 }
 
 do_build() {

@@ -2,7 +2,7 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES=(module)
+DEFAULT_SUITES=(module engine syscall)
 
 RESULTS_PASS=0
 RESULTS_FAIL=0
@@ -37,6 +37,10 @@ run_host_checks() {
 	host_check "cargo fmt --check" cargo fmt --all --check
 	host_check "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
 	host_check "cargo test" cargo test --workspace --locked
+}
+
+build_tools() {
+	cargo build -q --locked --manifest-path "$REPO/Cargo.toml" -p lunatik -p lunatik-guest-tests
 }
 
 logscan() {
@@ -141,7 +145,7 @@ do_test() {
 	step "setup" do_setup
 	new_run_dir
 	(cd "$REPO" && run_host_checks)
-	if (do_build); then
+	if (do_build) && step "build the userspace tools (lunatik, guest tests)" build_tools; then
 		record pass "build: kernel and module"
 		run_guest_suites "${suites[@]}"
 	else
@@ -156,6 +160,7 @@ do_guest_test() {
 	step "setup" do_setup >/dev/null
 	new_run_dir
 	do_build
+	step "build the userspace tools (lunatik, guest tests)" build_tools
 	run_guest_suites "$@"
 	summary
 }

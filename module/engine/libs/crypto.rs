@@ -20,7 +20,9 @@ fn sha1(lua: Lua) -> Result<c_int> {
     let data = buffer::arg_bytes(lua, 1, true)?;
     let out = buffer::push_new(lua, 20);
     let mut digest = [0u8; 20];
-    platform::sha1(data, &mut digest);
+    if !platform::sha1(data, &mut digest) {
+        return Err(Error::Msg(c"sha1 failed in the kernel crypto API"));
+    }
     out.copy_from_slice(&digest);
     Ok(1)
 }

@@ -1,0 +1,117 @@
+//! `lunatik`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
+
+mod report;
+mod sys;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use report::*;
+use sys::Answer;
+
+const EXAMPLES: &str = "\
+Examples:
+  lunatik eval 'return type({123})'          prints: table
+  lunatik eval 'counter = (counter or 0) + 1 return counter'
+  lunatik run layouts/default.lua            load a layout policy
+  echo 'return crypto.sha1(\"abc\"):hex()' | lunatik run -
+
+Exit status: 0 the code returned, 1 it raised a Lua error, 2 bad usage,
+3 the kernel refused the call (or a file could not be read), 4 the result
+was truncated (what fit is printed; raise --result-size).
+
+Calls run in the kernel's one persistent default state: globals defined by
+one call are there in the next. Needs root (CAP_SYS_ADMIN) and the lunatik
+module (insmod lunatik.ko).";
+
+#[derive(Parser)]
+#[command(name = "lunatik", version, about = "Run Lua code in the Linux kernel (lunatik-ng)", after_help = EXAMPLES)]
+struct Cli {
+    /// Size of the result buffer in bytes (the kernel writes at most 1 MiB).
+    #[arg(long, global = true, default_value_t = 65536, value_parser = clap::value_parser!(u64).range(1..=(1 << 20)))]
+    result_size: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Lua code given on the command line.
+    Eval {
+        /// Lua code, e.g. 'return 1 + 1'.
+        code: String,
+    },
+    /// Run a Lua file (`-` reads standard input).
+    Run {
+        /// The file to run, or `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+fn read_code(file: &Path) -> Result<Vec<u8>, String> {
+    let mut code = Vec::new();
+    let res = if file == Path::new("-") {
+        std::io::stdin().read_to_end(&mut code).map(|_| ())
+    } else {
+        std::fs::read(file).map(|c| code = c)
+    };
+    res.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    Ok(code)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE as u8 } else { 0 });
+        }
+    };
+    let code = match &cli.command {
+        Command::Eval { code } => code.clone().into_bytes(),
+        Command::Run { file } => match read_code(file) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("lunatik: {e}");
+                return ExitCode::from(EXIT_SYSTEM as u8);
+            }
+        },
+    };
+    let answer = sys::call(&code, cli.result_size as usize);
+    let status = match &answer {
+        Answer::Refused(errno) => {
+            let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+            let engine = probe_engine(Path::new("/sys"), &kallsyms);
+            eprintln!("lunatik: {}", errno_message(*errno, engine));
+            EXIT_SYSTEM
+        }
+        Answer::Ran {
+            lua_error: true,
+            text,
+            ..
+        } => {
+            eprintln!("lunatik: Lua error: {}", String::from_utf8_lossy(text));
+            EXIT_LUA_ERROR
+        }
+        Answer::Ran { text, .. } => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text);
+            if !text.is_empty() {
+                let _ = out.write_all(b"\n");
+            }
+            EXIT_OK
+        }
+    };
+    if let Answer::Ran { text, full_len, .. } = &answer {
+        if answer.truncated() {
+            eprintln!("lunatik: {}", truncation_message(text.len(), *full_len));
+            if status == EXIT_OK {
+                return ExitCode::from(EXIT_TRUNCATED as u8);
+            }
+        }
+    }
+    ExitCode::from(status as u8)
+}

@@ -1,0 +1,60 @@
+//! The lua system call (docs/syscall.md) and what its answers mean.
+
+/// `SYS_lua` on x86_64.
+pub const SYS_LUA: libc::c_long = 350;
+/// Set in a non-negative return value when the code raised a Lua error.
+pub const LUA_ERROR: i64 = 1 << 62;
+/// The largest code the kernel accepts.
+pub const CODE_MAX: usize = 1 << 20;
+
+/// What one call gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The code ran: its results (or its error message when `lua_error`),
+    /// and the full length of that text, which exceeds the text when the
+    /// result buffer was too small.
+    Ran {
+        lua_error: bool,
+        text: Vec<u8>,
+        full_len: usize,
+    },
+    /// The kernel refused the call (an errno).
+    Refused(i32),
+}
+
+impl Answer {
+    pub fn truncated(&self) -> bool {
+        matches!(self, Answer::Ran { text, full_len, .. } if *full_len > text.len())
+    }
+}
+
+/// Decodes a return value and the result buffer it filled.
+pub fn decode(ret: i64, errno: i32, buf: &[u8]) -> Answer {
+    if ret < 0 {
+        return Answer::Refused(errno);
+    }
+    let full_len = (ret & (LUA_ERROR - 1)) as usize;
+    let shown = full_len.min(buf.len().saturating_sub(1));
+    Answer::Ran {
+        lua_error: ret & LUA_ERROR != 0,
+        text: buf[..shown].to_vec(),
+        full_len,
+    }
+}
+
+/// Calls `SYS_lua` with `code` and a result buffer of `result_size` bytes.
+pub fn call(code: &[u8], result_size: usize) -> Answer {
+    let mut buf = vec![0u8; result_size.max(1)];
+    // SAFETY: both buffers are valid for the lengths passed.
+    let ret = unsafe {
+        libc::syscall(
+            SYS_LUA,
+            code.as_ptr(),
+            code.len(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    decode(ret, errno, &buf)
+}

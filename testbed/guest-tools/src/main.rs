@@ -1,0 +1,38 @@
+//! Guest-side tests of lunatik-ng, printing TAP. Run by the testbed's guest
+//! suites (testbed/guest/suites/*.sh) inside the test kernel:
+//!
+//!   lunatik-guest-tests examples docs/lua-api.md
+//!   lunatik-guest-tests hostile lua/tests/hostile.lua
+//!   lunatik-guest-tests syscall
+//!   lunatik-guest-tests concurrency PROCS CALLS
+//!   lunatik-guest-tests bench
+//!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
+
+mod bench;
+mod scripts;
+mod sys;
+mod syscall;
+mod tap;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
+    let num = |i: usize, d: usize| arg(i).parse().unwrap_or(d);
+    let mut t = tap::Tap::default();
+    match arg(0) {
+        "examples" => scripts::examples(&mut t, arg(1)),
+        "hostile" => scripts::hostile(&mut t, arg(1)),
+        "syscall" => syscall::bad_inputs(&mut t),
+        "concurrency" => syscall::concurrency(&mut t, num(1, 8), num(2, 10_000)),
+        "bench" => bench::run(&mut t),
+        "hammer" => {
+            syscall::hammer(num(1, 5) as u64);
+            return;
+        }
+        other => {
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench");
+            std::process::exit(2);
+        }
+    }
+    t.finish();
+}

@@ -1,0 +1,285 @@
+//! The lua system call under bad input, without privilege, and under
+//! concurrent use (docs/syscall.md, ERRORS).
+
+use std::ptr;
+
+use crate::sys::{lua, raw, returns, LUA_ERROR};
+use crate::tap::Tap;
+
+const CODE_MAX: usize = 1 << 20;
+
+/// An anonymous mapping with `prot`, or one that was unmapped again.
+fn mapping(prot: libc::c_int, unmap: bool) -> *mut u8 {
+    // SAFETY: a fresh anonymous mapping of one page.
+    unsafe {
+        let p = libc::mmap(
+            ptr::null_mut(),
+            4096,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert!(p != libc::MAP_FAILED, "mmap failed");
+        if unmap {
+            libc::munmap(p, 4096);
+        }
+        p.cast::<u8>()
+    }
+}
+
+fn expect_errno(t: &mut Tap, desc: &str, got: (i64, i32), errno: i32) {
+    t.check(got.0 == -1 && got.1 == errno, desc, || {
+        format!("got return {} errno {}, want errno {errno}", got.0, got.1)
+    });
+    t.ok(
+        returns("return 1 + 1", "2"),
+        &format!("after {desc}: a normal call works"),
+    );
+}
+
+pub fn bad_inputs(t: &mut Tap) {
+    let code = b"return 1";
+    let mut out = vec![0u8; 256];
+    let o = out.as_mut_ptr();
+    // The read-only page first: the unmapped address must not be reused.
+    let readonly = mapping(libc::PROT_READ, false);
+    let unmapped = mapping(libc::PROT_READ, true);
+
+    t.ok(
+        returns("return type({123})", "table"),
+        "return type({123}) gives table",
+    );
+    expect_errno(
+        t,
+        "NULL code: EFAULT",
+        raw(ptr::null(), 8, o, 256),
+        libc::EFAULT,
+    );
+    expect_errno(
+        t,
+        "unmapped code: EFAULT",
+        raw(unmapped, 8, o, 256),
+        libc::EFAULT,
+    );
+    expect_errno(
+        t,
+        "NULL result: EFAULT",
+        raw(code.as_ptr(), 8, ptr::null_mut(), 256),
+        libc::EFAULT,
+    );
+    expect_errno(
+        t,
+        "unmapped result: EFAULT",
+        raw(code.as_ptr(), 8, unmapped, 256),
+        libc::EFAULT,
+    );
+    expect_errno(
+        t,
+        "code_sz 0: EINVAL",
+        raw(code.as_ptr(), 0, o, 256),
+        libc::EINVAL,
+    );
+    expect_errno(
+        t,
+        "code_sz 1<<40: E2BIG",
+        raw(code.as_ptr(), 1 << 40, o, 256),
+        libc::E2BIG,
+    );
+    expect_errno(
+        t,
+        "code_sz CODE_MAX+1: E2BIG",
+        raw(code.as_ptr(), CODE_MAX + 1, o, 256),
+        libc::E2BIG,
+    );
+    expect_errno(
+        t,
+        "result_sz 0: EINVAL",
+        raw(code.as_ptr(), 8, o, 0),
+        libc::EINVAL,
+    );
+
+    let set = b"ran_with_readonly_result = true";
+    expect_errno(
+        t,
+        "read-only result: EFAULT",
+        raw(set.as_ptr(), set.len(), readonly, 256),
+        libc::EFAULT,
+    );
+    t.ok(
+        returns("return ran_with_readonly_result", "nil"),
+        "read-only result: the code did not run",
+    );
+
+    // A result buffer of one byte: the NUL only, and the full length back.
+    let mut one = [0xffu8; 1];
+    let r = raw(b"return 'abc'".as_ptr(), 12, one.as_mut_ptr(), 1);
+    t.check(
+        r.0 == 3 && one[0] == 0,
+        "result_sz 1: NUL only, length 3 returned (truncated)",
+        || format!("got {r:?}, byte {}", one[0]),
+    );
+
+    let r = raw(c"return 7".as_ptr().cast(), 9, o, 256);
+    t.ok(
+        r.0 == 1 && out[0] == b'7' && out[1] == 0,
+        "a trailing NUL in code is accepted",
+    );
+
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let r = raw(garbage.as_ptr(), garbage.len(), o, 256);
+    t.check(
+        r.0 >= 0 && r.0 & LUA_ERROR != 0,
+        "binary garbage: a Lua error",
+        || format!("{r:?}"),
+    );
+    t.ok(
+        returns("return 1 + 1", "2"),
+        "after binary garbage: a normal call works",
+    );
+
+    let mut bytecode = b"\x1bLua\x54\x00\x19\x93\r\n\x1a\n".to_vec();
+    bytecode.extend_from_slice(&[0x41; 64]);
+    let r = raw(bytecode.as_ptr(), bytecode.len(), o, 256);
+    let msg =
+        String::from_utf8_lossy(&out[..out.iter().position(|&b| b == 0).unwrap_or(0)]).into_owned();
+    t.check(
+        r.0 >= 0 && r.0 & LUA_ERROR != 0 && msg.contains("binary chunk"),
+        "a bytecode chunk is refused with a Lua error",
+        || format!("{r:?} {msg:?}"),
+    );
+    t.ok(
+        returns("return 1 + 1", "2"),
+        "after bytecode: a normal call works",
+    );
+
+    t.ok(
+        returns(
+            "saved_buffer = buffer buffer = nil return type(buffer)",
+            "nil",
+        ),
+        "buffer = nil",
+    );
+    let r = lua("return buffer.new(1)");
+    t.check(
+        matches!(r, Ok((true, ref m)) if m.contains("buffer")),
+        "then using buffer is a Lua error",
+        || format!("{r:?}"),
+    );
+    t.ok(
+        returns("buffer = saved_buffer return #buffer.new(3)", "3"),
+        "restoring buffer works",
+    );
+    t.ok(
+        returns(
+            "local s = string string = nil local r = ('x'):rep(3) string = s return r",
+            "xxx",
+        ),
+        "string = nil: string methods still work through the metatable",
+    );
+
+    // Without CAP_SYS_ADMIN: EPERM.
+    // SAFETY: fork, then only async-signal-safe calls in the child.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: dropping privileges in the child, then a raw syscall.
+        unsafe {
+            if libc::setresuid(65534, 65534, 65534) != 0 {
+                libc::_exit(2);
+            }
+            let mut buf = [0u8; 16];
+            let r = libc::syscall(
+                crate::sys::SYS_LUA,
+                code.as_ptr(),
+                8usize,
+                buf.as_mut_ptr(),
+                16usize,
+            );
+            let e = *libc::__errno_location();
+            libc::_exit(if r == -1 && e == libc::EPERM { 0 } else { 1 });
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    t.ok(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "without CAP_SYS_ADMIN: EPERM",
+    );
+}
+
+/// `procs` processes each make `calls` calls that increment one counter.
+pub fn concurrency(t: &mut Tap, procs: usize, calls: usize) {
+    let before = match lua("lunatik_counter = lunatik_counter or 0 return lunatik_counter") {
+        Ok((false, s)) => s.parse::<usize>().unwrap_or(0),
+        _ => 0,
+    };
+    let mut pids = Vec::new();
+    for _ in 0..procs {
+        // SAFETY: the child only makes system calls and exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let mut failed = 0;
+            for _ in 0..calls {
+                if lua("lunatik_counter = lunatik_counter + 1")
+                    .map(|r| r.0)
+                    .unwrap_or(true)
+                {
+                    failed += 1;
+                }
+            }
+            // SAFETY: leaving the child.
+            unsafe { libc::_exit(if failed == 0 { 0 } else { 1 }) };
+        }
+        pids.push(pid);
+    }
+    let mut all_ok = true;
+    for pid in pids {
+        let mut status = 0;
+        // SAFETY: waiting for our children.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        all_ok &= libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    }
+    t.ok(
+        all_ok,
+        &format!("{procs} processes x {calls} calls: no call failed"),
+    );
+    let want = (before + procs * calls).to_string();
+    let got = lua("return lunatik_counter");
+    t.check(
+        matches!(got, Ok((false, ref s)) if *s == want),
+        &format!("the counter is exactly {want}"),
+        || format!("got {got:?}"),
+    );
+}
+
+/// Two processes call as fast as they can for `secs` seconds (while the
+/// suite unloads the module); prints how the calls ended.
+pub fn hammer(secs: u64) {
+    // SAFETY: the child only makes system calls and exits.
+    let child = unsafe { libc::fork() };
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let (mut ok, mut enosys, mut other) = (0u64, 0u64, 0u64);
+    while std::time::Instant::now() < end {
+        match lua("hammered = (hammered or 0) + 1") {
+            Ok((false, _)) => ok += 1,
+            Err(libc::ENOSYS) => enosys += 1,
+            _ => other += 1,
+        }
+        // Short gaps between calls, so that rmmod finds the module idle.
+        std::thread::sleep(std::time::Duration::from_micros(300));
+    }
+    if child == 0 {
+        // SAFETY: leaving the child with its verdict.
+        unsafe { libc::_exit(if other == 0 { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our child.
+    unsafe { libc::waitpid(child, &mut status, 0) };
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        other += 1;
+    }
+    println!("ok={ok} enosys={enosys} other={other}");
+}
