@@ -6,6 +6,7 @@
  * with push + ret, so no indirect jump needs an ENDBR landing pad (IBT).
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 
 /* int lunatik_setjmp(jmp_buf env) */
 SYM_FUNC_START(lunatik_setjmp)
@@ -39,3 +40,5 @@ SYM_FUNC_START(lunatik_longjmp)
 	pushq	56(%rdi)
 	RET
 SYM_FUNC_END(lunatik_longjmp)
+/* It returns on another frame (setjmp's caller's) by design. */
+STACK_FRAME_NON_STANDARD lunatik_longjmp

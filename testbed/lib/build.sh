@@ -157,7 +157,7 @@ make_kernel() {
 
 make_module() {
 	local rc
-	make -C "$SRC" O="$OBJ" -j"$JOBS" M=lib/lunatik modules 2>&1 | tee "$CACHE/make-module.log" |
+	make -C "$SRC" O="$OBJ" -j"$JOBS" lib/lunatik/lunatik.ko 2>&1 | tee "$CACHE/make-module.log" |
 		grep -vE '^ *(\||= |[0-9]+ \||-->|\.\.\.)|^$|^warning: unreachable|^ +-+\^|help: consider|or consider exporting'
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"

@@ -144,7 +144,8 @@ do_test() {
 	start=$(date +%s)
 	step "setup" do_setup
 	new_run_dir
-	(cd "$REPO" && run_host_checks)
+	cd "$REPO"
+	run_host_checks
 	if (do_build) && step "build the userspace tools (lunatik, guest tests)" build_tools; then
 		record pass "build: kernel and module"
 		run_guest_suites "${suites[@]}"
