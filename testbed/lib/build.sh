@@ -163,6 +163,19 @@ make_module() {
 	[ "$rc" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"
 }
 
+# The testbed's own test modules (testbed/kmod), built out of tree in the
+# cache against the kernel build, so the repository stays clean.
+TEST_KMOD=$CACHE/kmod/pnfs_test_policy.ko
+
+make_test_kmod() {
+	local rc
+	mkdir -p "$CACHE/kmod"
+	rsync -rlc "$TESTBED/kmod/" "$CACHE/kmod/"
+	make -C "$OBJ" M="$CACHE/kmod" modules >"$CACHE/make-kmod.log" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || { cat "$CACHE/make-kmod.log"; die "test module build failed"; }
+}
+
 do_build() {
 	local khash mhash
 	mkdir -p "$STAMPS"
@@ -171,6 +184,11 @@ do_build() {
 	mhash=$(module_inputs_hash)
 	if [ "$(cat "$STAMPS/kernel" 2>/dev/null)" = "$khash" ] && [ -f "$BZIMAGE" ]; then
 		note "kernel: inputs unchanged, nothing to build"
+		if [ "$(cat "$STAMPS/kmod" 2>/dev/null)" != "$(hash_inputs "$TESTBED/kmod")" ] ||
+			[ ! -f "$TEST_KMOD" ]; then
+			step "build the testbed's test modules" make_test_kmod
+			hash_inputs "$TESTBED/kmod" >"$STAMPS/kmod"
+		fi
 		if [ "$(cat "$STAMPS/module" 2>/dev/null)" = "$mhash" ] && [ -f "$MODULE_KO" ]; then
 			note "module: inputs unchanged, nothing to build"
 			return 0
@@ -185,6 +203,8 @@ do_build() {
 	step "configure (tinyconfig + testbed/kernel.config)" configure_kernel
 	step "check the Rust toolchain" check_rust_toolchain
 	step "build the kernel and modules (first build: 6 to 10 minutes)" make_kernel
+	step "build the testbed's test modules" make_test_kmod
+	hash_inputs "$TESTBED/kmod" >"$STAMPS/kmod"
 	echo "$khash" >"$STAMPS/kernel"
 	echo "$mhash" >"$STAMPS/module"
 }

@@ -2,7 +2,7 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES=(module engine syscall)
+DEFAULT_SUITES=(module engine syscall pnfs)
 
 RESULTS_PASS=0
 RESULTS_FAIL=0
@@ -90,7 +90,7 @@ run_guest_suites() {
 	ACCEL=$accel
 	note "guest: $accel, $CPUS CPUs, $MEM, hard timeout ${GUEST_TIMEOUT}s; results in $RUN"
 	step "boot the guest and run suites: $*" guest_run "$accel" "$RUN" "$RUN/console.log" \
-		"LUNATIK_KO=$MODULE_KO $TESTBED/guest/run-suites $RUN $*" || rc=$?
+		"LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} $TESTBED/guest/run-suites $RUN $*" || rc=$?
 	for suite in "$@"; do
 		tally_tap "$suite"
 	done

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The client side of the pNFS suites, run inside the client namespace (one
+# mount namespace per invocation): pnfs-client.sh PHASE [ARGS]. Prints TAP.
+. "$GUEST/tap.sh"
+. "$GUEST/pnfs-env.sh"
+KIB=1024
+MIB=$((1024 * 1024))
+WORK=/tmp/pnfs-work
+mkdir -p "$WORK" "$PNFS_MNT"
+
+mount_pnfs() {
+	mount -t nfs -o vers=4.1,retry=0 "$PNFS_MDS:/" "$PNFS_MNT"
+}
+
+# make_src NAME BYTES: random data to write.
+make_src() {
+	head -c "$2" /dev/urandom >"$WORK/$1"
+}
+
+# put NAME: copy a source file to the mount and flush it; prints the bytes
+# each link carried meanwhile ("mds ds1 ds2 ds3").
+put() {
+	local before after
+	before=($(pnfs_tx_bytes))
+	cp "$WORK/$1" "$PNFS_MNT/$1"
+	sync "$PNFS_MNT/$1"
+	after=($(pnfs_tx_bytes))
+	echo $((after[0] - before[0])) $((after[1] - before[1])) \
+		$((after[2] - before[2])) $((after[3] - before[3]))
+}
+
+# near GOT WANT: WANT <= GOT <= WANT * 1.05 + 96 KiB (RPC/TCP overhead).
+near() {
+	[ "$1" -ge "$2" ] && [ "$1" -le $(($2 + $2 / 20 + 96 * KIB)) ]
+}
+
+# expect_spread DESC GOT... -- WANT...: each data server link carried its
+# share of the payload, and the MDS link no write payload.
+expect_spread() {
+	local desc=$1 mds=$2 d1=$3 d2=$4 d3=$5 w1=$6 w2=$7 w3=$8
+	if near "$d1" "$w1" && near "$d2" "$w2" && near "$d3" "$w3" && [ "$mds" -lt $((96 * KIB)) ]; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+	fi
+	diag "bytes sent: mds $mds, ds1 $d1, ds2 $d2, ds3 $d3; payload predicted: ds1 $w1, ds2 $w2, ds3 $w3"
+}
+
+# same_data NAME: read back with cold caches, and on the server, equal.
+same_data() {
+	local want got server
+	want=$(sha256sum <"$WORK/$1" | cut -d' ' -f1)
+	echo 3 >/proc/sys/vm/drop_caches
+	got=$(sha256sum <"$PNFS_MNT/$1" | cut -d' ' -f1)
+	server=$(sha256sum <"$PNFS_EXPORT/$1" | cut -d' ' -f1)
+	[ "$got" = "$want" ] && [ "$server" = "$want" ]
+	ok $? "$1: read back with cold caches and on the server, sha256 identical"
+}
+
+phase_roundrobin() {
+	mount_pnfs || { ok 1 "mount -o vers=4.1"; return; }
+	ok 0 "mount -o vers=4.1 $PNFS_MDS:/ (the pnfs export)"
+	# 24 stripes of 64 KiB: 8 per data server under the built-in layout.
+	make_src rr $((24 * 64 * KIB))
+	read -r mds d1 d2 d3 < <(put rr)
+	expect_spread "built-in layout: round-robin, 64 KiB stripes, 8 per data server" \
+		"$mds" "$d1" "$d2" "$d3" $((8 * 64 * KIB)) $((8 * 64 * KIB)) $((8 * 64 * KIB))
+	same_data rr
+	# An unaligned tail and a sparse hole.
+	make_src tail $((3 * MIB + 1234))
+	put tail >/dev/null
+	same_data tail
+	make_src part $((256 * KIB))
+	dd if="$WORK/part" of="$WORK/sparse" bs=64K seek=20 conv=notrunc status=none
+	dd if="$WORK/part" of="$PNFS_MNT/sparse" bs=64K seek=20 conv=notrunc status=none
+	sync "$PNFS_MNT/sparse"
+	same_data sparse
+
+	check "mountstats: pnfs=LAYOUT_NFSV4_1_FILES" [ "$(pnfs_mountstat pnfs)" = LAYOUT_NFSV4_1_FILES ]
+	local lg gd ev
+	lg=$(pnfs_mountstat LAYOUTGET)
+	gd=$(pnfs_mountstat GETDEVICEINFO)
+	read -r pr pw < <(pnfs_mountstat events)
+	ok $([ "${lg:-0}" -gt 0 ] && [ "${gd:-0}" -gt 0 ]; echo $?) "mountstats: LAYOUTGET ($lg) and GETDEVICEINFO ($gd) non-zero"
+	ok $([ "${pr:-0}" -gt 0 ] && [ "${pw:-0}" -gt 0 ]; echo $?) "mountstats: pNFS READ ($pr) and WRITE ($pw) events non-zero"
+
+	# One transport per address: no trunking.
+	local peers
+	peers=$(ss -tnH state established '( dport = :2049 )' | awk '{print $4}' | sed 's/:2049$//' | sort | uniq -c)
+	diag "$peers"
+	local each=0 a
+	for a in "$PNFS_MDS" "${PNFS_DS[@]}"; do
+		[ "$(awk -v a="$a" '$2 == a {print $1}' <<<"$peers")" = 1 ] || each=1
+	done
+	ok $each "one TCP transport to the MDS and to each data-server address"
+	local records
+	records=$(ls /proc/fs/nfsd/clients | wc -l)
+	check "one client record on the server ($records)" [ "$records" = 1 ]
+
+	# A delegation recall completes within a second.
+	echo hello >"$PNFS_MNT/deleg"
+	echo 3 >/proc/sys/vm/drop_caches
+	exec 3<"$PNFS_MNT/deleg"
+	read -r _ <&3
+	if grep -qs "type: deleg" /proc/fs/nfsd/clients/*/states; then
+		local t0 t1
+		t0=$(date +%s%N)
+		echo more >>"$PNFS_EXPORT/deleg"
+		t1=$(date +%s%N)
+		local ms=$(((t1 - t0) / 1000000))
+		check "a delegation recall completes within 1 s (${ms} ms)" [ "$ms" -lt 1000 ]
+	else
+		ok 1 "a delegation recall completes within 1 s (no delegation was granted)"
+		diag "$(cat /proc/fs/nfsd/clients/*/states 2>&1 | head -20)"
+	fi
+	exec 3<&-
+
+	local t0 t1
+	t0=$(date +%s%N)
+	umount "$PNFS_MNT"
+	t1=$(date +%s%N)
+	local ms=$(((t1 - t0) / 1000000))
+	check "umount within 2 s (${ms} ms)" [ "$ms" -lt 2000 ]
+}
+
+# phase_policy: the test policy's order {3,1,2} (1-based), 128 KiB stripes.
+phase_policy() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	make_src pol $((16 * 128 * KIB))
+	read -r mds d1 d2 d3 < <(put pol)
+	# stripe i -> data server order[i % 3]: ds3 gets 6 stripes, ds1 and ds2 5
+	expect_spread "test policy: 16 stripes of 128 KiB in order {3,1,2}" \
+		"$mds" "$d1" "$d2" "$d3" $((5 * 128 * KIB)) $((5 * 128 * KIB)) $((6 * 128 * KIB))
+	same_data pol
+	umount "$PNFS_MNT"
+}
+
+# phase_dslist: the data servers are now ds2 and ds3 only.
+phase_dslist() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	make_src dsl $((24 * 64 * KIB))
+	read -r mds d1 d2 d3 < <(put dsl)
+	expect_spread "new data-server list {ds2, ds3}: the new file is striped over them only" \
+		"$mds" "$d1" "$d2" "$d3" 0 $((12 * 64 * KIB)) $((12 * 64 * KIB))
+	same_data dsl
+	same_data rr
+	umount "$PNFS_MNT"
+}
+
+# phase_reject MODE: an answer nfsd must reject; the built-in layout is used.
+phase_reject() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	make_src "rej-$1" $((24 * 64 * KIB))
+	read -r mds d1 d2 d3 < <(put "rej-$1")
+	expect_spread "policy answer '$1' rejected: the file gets the built-in round-robin layout" \
+		"$mds" "$d1" "$d2" "$d3" $((8 * 64 * KIB)) $((8 * 64 * KIB)) $((8 * 64 * KIB))
+	same_data "rej-$1"
+	umount "$PNFS_MNT"
+}
+
+# phase_bench: 64 MiB sequential write and read, pNFS FILES and plain NFSv4.1.
+phase_bench() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	mkdir -p "$PNFS_PLAIN_MNT"
+	mount -t nfs -o vers=4.1,retry=0 "$PNFS_MDS:/plain" "$PNFS_PLAIN_MNT" || { ok 1 "mount plain"; return; }
+	make_src big $((64 * MIB))
+	local m w r
+	for m in "$PNFS_MNT" "$PNFS_PLAIN_MNT"; do
+		local t0 t1 t2
+		t0=$(date +%s%N)
+		cp "$WORK/big" "$m/big"
+		sync "$m/big"
+		t1=$(date +%s%N)
+		echo 3 >/proc/sys/vm/drop_caches
+		cat "$m/big" >/dev/null
+		t2=$(date +%s%N)
+		w=$((64 * 1000000000 / (t1 - t0 + 1)))
+		r=$((64 * 1000000000 / (t2 - t1 + 1)))
+		echo "$m $w $r"
+	done >"$WORK/bench"
+	local pw pr nw nr
+	read -r _ pw pr < <(sed -n 1p "$WORK/bench")
+	read -r _ nw nr < <(sed -n 2p "$WORK/bench")
+	diag "bench: 64 MiB write: pNFS FILES ${pw} MiB/s, plain NFSv4.1 ${nw} MiB/s, ratio $(awk -v a="$pw" -v b="$nw" 'BEGIN{printf "%.2f", a/(b?b:1)}')"
+	diag "bench: 64 MiB read:  pNFS FILES ${pr} MiB/s, plain NFSv4.1 ${nr} MiB/s, ratio $(awk -v a="$pr" -v b="$nr" 'BEGIN{printf "%.2f", a/(b?b:1)}')"
+	awk '$1 == "device" { on = ($5 == "'"$PNFS_MNT"'") } on && $1 == "LAYOUTGET:" { printf "# bench: LAYOUTGET: %d calls, %.2f ms average round trip, %.2f ms average execute (client side)\n", $2, $8 / ($2 ? $2 : 1), $9 / ($2 ? $2 : 1) }' /proc/self/mountstats
+	ok 0 "pNFS and plain NFSv4.1 throughput measured (figures above)"
+	umount "$PNFS_MNT" "$PNFS_PLAIN_MNT"
+}
+
+"phase_$1" "${@:2}"

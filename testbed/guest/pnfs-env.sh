@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# The pNFS topology of the guest (docs/pnfs.md): nfsd in the guest's first
+# network namespace, a stock client in namespace "client", one veth link per
+# server address so that each link's kernel counters count one address:
+#
+#   link  server side        client side
+#   0     nfs0 10.99.0.1     cl0 10.99.0.2     metadata server (MDS)
+#   1     nfs1 10.99.1.1     cl1 10.99.1.2     data server 1
+#   2     nfs2 10.99.2.1     cl2 10.99.2.2     data server 2
+#   3     nfs3 10.99.3.1     cl3 10.99.3.2     data server 3
+#
+# All addresses live inside the guest.
+
+PNFS_MDS=10.99.0.1
+PNFS_DS=(10.99.1.1 10.99.2.1 10.99.3.1)
+PNFS_EXPORT=/srv/pnfs
+PNFS_PLAIN=/srv/pnfs/plain
+PNFS_MNT=/tmp/pnfs-mnt
+PNFS_PLAIN_MNT=/tmp/plain-mnt
+PNFS_IMG=/tmp/pnfs-ext4.img
+
+pnfs_log() { echo "# pnfs: $*"; }
+
+# pnfs_dataservers ADDR...: the data-server list of nfsd, at run time.
+pnfs_dataservers() {
+	local IFS=,
+	echo "$*" >/sys/module/nfsd/parameters/pnfs_dataservers
+}
+
+pnfs_server_up() {
+	local i
+	ip link set lo up
+	ip netns add client
+	ip netns exec client ip link set lo up
+	for i in 0 1 2 3; do
+		ip link add "nfs$i" type veth peer name "cl$i"
+		ip link set "cl$i" netns client
+		ip addr add "10.99.$i.1/24" dev "nfs$i"
+		ip link set "nfs$i" up
+		ip netns exec client ip addr add "10.99.$i.2/24" dev "cl$i"
+		ip netns exec client ip link set "cl$i" up
+	done
+
+	truncate -s 512M "$PNFS_IMG"
+	mkfs.ext4 -q -F "$PNFS_IMG"
+	mkdir -p "$PNFS_EXPORT"
+	mount -o loop "$PNFS_IMG" "$PNFS_EXPORT"
+	chmod 1777 "$PNFS_EXPORT"
+	mkdir -p "$PNFS_PLAIN"
+
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
+	# The shortest lease and grace period: the first OPEN waits out grace.
+	echo 10 >/proc/fs/nfsd/nfsv4leasetime
+	echo 10 >/proc/fs/nfsd/nfsv4gracetime
+	pnfs_dataservers "${PNFS_DS[@]}"
+	mkdir -p /var/lib/nfs/v4recovery
+	# The pNFS export is the NFSv4 root (fsid=0): the guest's own root is
+	# 9p, which nfsd cannot export, so no pseudo root may sit above it.
+	# The same filesystem, exported again below it without "pnfs", is the
+	# plain NFSv4.1 comparison.
+	cat >/etc/exports <<EXPORTS
+$PNFS_EXPORT 10.99.0.0/16(rw,sync,no_root_squash,no_subtree_check,insecure,pnfs,fsid=0)
+$PNFS_PLAIN 10.99.0.0/16(rw,sync,no_root_squash,no_subtree_check,insecure,fsid=2)
+EXPORTS
+	exportfs -ra
+	rpc.mountd -N 2 -N 3 --no-udp
+	rpc.nfsd -N 3 --no-udp 8
+	# Wait out the grace period (the lease time) before the first OPEN.
+	sleep 11
+}
+
+pnfs_server_down() {
+	rpc.nfsd 0 2>/dev/null
+	pkill rpc.mountd 2>/dev/null
+	exportfs -ua 2>/dev/null
+	umount "$PNFS_EXPORT" 2>/dev/null
+	ip netns del client 2>/dev/null
+	for i in 0 1 2 3; do ip link del "nfs$i" 2>/dev/null; done
+	rm -f "$PNFS_IMG"
+}
+
+# In the client namespace: bytes sent on each link (cl0..cl3), kernel
+# counters that nfsd and the engine know nothing of.
+pnfs_tx_bytes() {
+	local i
+	for i in 0 1 2 3; do
+		cat "/sys/class/net/cl$i/statistics/tx_bytes"
+	done | tr '\n' ' '
+}
+
+# pnfs_mountstat FIELD: from /proc/self/mountstats of the pNFS mount.
+#   pnfs     the layout type line (pnfs=...)
+#   OP       the operation count of OP (LAYOUTGET, GETDEVICEINFO, ...)
+#   events   fields 25 and 26 of "events:": pNFS READs and WRITEs
+pnfs_mountstat() {
+	awk -v want="$1" -v mnt="$PNFS_MNT" '
+		$1 == "device" { on = ($5 == mnt) }
+		!on { next }
+		want == "pnfs" && match($0, /pnfs=[A-Za-z0-9_]+/) { print substr($0, RSTART + 5, RLENGTH - 5) }
+		want == "events" && $1 == "events:" { print $27, $28 }
+		$1 == want ":" { print $2 }
+	' /proc/self/mountstats
+}

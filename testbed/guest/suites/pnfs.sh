@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# nfsd serves the pNFS FILES layout with itself as the data servers, and a
+# stock client follows it (docs/pnfs.md).
+. "$GUEST/tap.sh"
+. "$GUEST/pnfs-env.sh"
+
+client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
+stat_of() { tr ' ' '\n' </sys/module/nfsd/parameters/pnfs_policy_stats | awk -v k="$1" 'p == k {print; exit} {p = $0}'; }
+
+pnfs_server_up >"$RESULTS/pnfs-setup.log" 2>&1
+if [ "$(cat /proc/fs/nfsd/threads 2>/dev/null)" -gt 0 ] && exportfs | grep -q "$PNFS_EXPORT"; then
+	ok 0 "server up: nfsd, exports, data servers $(cat /sys/module/nfsd/parameters/pnfs_dataservers)"
+else
+	ok 1 "server up: nfsd threads, exports and data servers"
+	diag "$(cat "$RESULTS/pnfs-setup.log"; cat /proc/fs/nfsd/threads; exportfs -v)"
+	tap_plan
+	exit 1
+fi
+
+tap_renumber < <(client roundrobin)
+
+# A test policy registered through the API by a C module.
+insmod "$TEST_KMOD" || ok 1 "insmod pnfs_test_policy.ko"
+before=$(stat_of policy)
+tap_renumber < <(client policy)
+check "the policy decided the layout (policy count $before -> $(stat_of policy))" [ "$(stat_of policy)" -gt "$before" ]
+
+for mode in zero_su bad_index too_many; do
+	echo "$mode" >/sys/module/pnfs_test_policy/parameters/mode
+	before=$(stat_of rejected)
+	tap_renumber < <(client reject "$mode")
+	check "'$mode' counted as rejected ($before -> $(stat_of rejected))" [ "$(stat_of rejected)" -gt "$before" ]
+done
+rmmod pnfs_test_policy
+ok $? "rmmod pnfs_test_policy"
+
+# The data-server list, changed at run time, without a remount.
+pnfs_dataservers "${PNFS_DS[1]}" "${PNFS_DS[2]}"
+tap_renumber < <(client dslist)
+pnfs_dataservers "${PNFS_DS[@]}"
+
+tap_renumber < <(client bench)
+
+if [ -n "${PYNFS_DIR:-}" ] && [ -x "$PYNFS_DIR/nfs4.1/testserver.py" ]; then
+	for flag in pnfs all; do
+		(cd "$PYNFS_DIR/nfs4.1" && timeout 900 ./testserver.py "$PNFS_MDS:$PNFS_EXPORT" --maketree "$flag") \
+			>"$RESULTS/pynfs-$flag.log" 2>&1
+		diag "$(tail -n 3 "$RESULTS/pynfs-$flag.log")"
+		grep -qE "Of those: [0-9]+ Skipped, [0-9]+ Failed" "$RESULTS/pynfs-$flag.log"
+		ok $? "pynfs NFSv4.1 '$flag' ran (results above)"
+	done
+else
+	skip "pynfs NFSv4.1 'pnfs' tests" "PYNFS_DIR does not name a pynfs checkout"
+	skip "pynfs NFSv4.1 'all' tests" "PYNFS_DIR does not name a pynfs checkout"
+fi
+
+pnfs_server_down >>"$RESULTS/pnfs-setup.log" 2>&1
+tap_plan
