@@ -16,16 +16,21 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/socket.h>
 
 #include "lua/lunatik_port.h"
 
 unsigned long lunatik_max_memory = 8UL << 20;
-module_param_named(max_memory, lunatik_max_memory, ulong, 0644);
+module_param_named(max_memory, lunatik_max_memory, ulong, 0444);
 MODULE_PARM_DESC(max_memory, "Bytes one Lua state may hold (default 8 MiB)");
 
 unsigned long lunatik_max_instructions = 10000000;
-module_param_named(max_instructions, lunatik_max_instructions, ulong, 0644);
+module_param_named(max_instructions, lunatik_max_instructions, ulong, 0444);
 MODULE_PARM_DESC(max_instructions,
 		 "Lua instructions per entry into a state (default 10000000)");
 
@@ -107,3 +112,78 @@ int lunatik_sha1(const u8 *data, size_t len, u8 *out)
 		return -E2BIG;
 	return crypto_shash_tfm_digest(lunatik_sha1_tfm, data, len, out);
 }
+
+/* Sleeping locks of the states, with a bounded wait for nfsd threads. */
+struct mutex *lunatik_mutex_new(void)
+{
+	struct mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
+
+	if (m)
+		mutex_init(m);
+	return m;
+}
+
+void lunatik_mutex_free(struct mutex *m)
+{
+	mutex_destroy(m);
+	kfree(m);
+}
+
+void lunatik_mutex_lock(struct mutex *m)
+{
+	mutex_lock(m);
+}
+
+/* Takes @m within @ms milliseconds, or gives up (false). */
+bool lunatik_mutex_lock_within(struct mutex *m, unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+
+	while (!mutex_trylock(m)) {
+		if (time_after(jiffies, deadline))
+			return false;
+		usleep_range(50, 100);
+	}
+	return true;
+}
+
+void lunatik_mutex_unlock(struct mutex *m)
+{
+	mutex_unlock(m);
+}
+
+u64 lunatik_ktime_ns(void)
+{
+	return ktime_get_ns();
+}
+
+/* "10.99.0.2" or "fe80::1": a client address as text. */
+int lunatik_format_addr(const struct sockaddr_storage *ss, char *buf,
+			size_t size)
+{
+	return scnprintf(buf, size, "%pISc", ss);
+}
+
+unsigned long lunatik_max_policy_instructions = 1000000;
+module_param_named(max_policy_instructions, lunatik_max_policy_instructions,
+		   ulong, 0444);
+MODULE_PARM_DESC(max_policy_instructions,
+		 "Lua instructions per layout decision (default 1000000)");
+
+unsigned int lunatik_policy_lock_ms = 20;
+module_param_named(policy_lock_ms, lunatik_policy_lock_ms, uint, 0444);
+MODULE_PARM_DESC(policy_lock_ms,
+		 "Longest wait of an nfsd thread for the Lua state, in ms (default 20)");
+
+int lunatik_pnfs_stats_text(char *buf, size_t size);
+
+static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
+{
+	return lunatik_pnfs_stats_text(buf, PAGE_SIZE);
+}
+
+static const struct kernel_param_ops lunatik_pnfs_stats_ops = {
+	.get	= lunatik_pnfs_stats_get,
+};
+module_param_cb(pnfs_stats, &lunatik_pnfs_stats_ops, NULL, 0444);
+MODULE_PARM_DESC(pnfs_stats, "Layout decisions of the Lua policy");

@@ -23,6 +23,7 @@ mod libs;
 #[path = "engine/lua.rs"]
 mod lua;
 mod platform;
+mod pnfs;
 #[allow(dead_code, unreachable_pub)]
 #[path = "engine/state.rs"]
 mod state;
@@ -76,17 +77,31 @@ fn limits() -> state::Limits {
 }
 
 struct Lunatik {
-    // Dropped in this order: the syscall first, SHA-1 last.
+    // Dropped in this order: the entry points first (no call can start
+    // after they are gone), then the state, SHA-1 last.
     _syscall: syscall::Registration,
+    _policy: pnfs::Policy,
+    _state: DefaultState,
     _sha1: Sha1,
+}
+
+/// The default state, published for the syscall and nfsd while it lives.
+struct DefaultState(KBox<states::State>);
+
+impl Drop for DefaultState {
+    fn drop(&mut self) {
+        states::set_default(None);
+    }
 }
 
 impl kernel::Module for Lunatik {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let sha1 = Sha1::new()?;
         let limits = limits();
-        let state = states::State::new(limits)?;
-        let syscall = syscall::Registration::new(module, state)?;
+        let state = DefaultState(states::State::new(limits)?);
+        states::set_default(Some(&state.0));
+        let policy = pnfs::Policy::new(module)?;
+        let syscall = syscall::Registration::new(module)?;
         pr_info!(
             "lunatik-ng engine loaded (Lua 5.4.9, max_memory={}, max_instructions={})\n",
             limits.memory,
@@ -94,6 +109,8 @@ impl kernel::Module for Lunatik {
         );
         Ok(Lunatik {
             _syscall: syscall,
+            _policy: policy,
+            _state: state,
             _sha1: sha1,
         })
     }

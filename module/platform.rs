@@ -4,7 +4,11 @@
 //! (`lunatik_kernel.c` does the kernel calls). The userspace twin has the
 //! same functions in `lua/src/platform.rs`.
 
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_int, c_void, CStr};
+
+use kernel::bindings;
+
+use crate::libs::pnfs::Stats;
 
 extern "C" {
     fn lunatik_random_bytes(buf: *mut c_void, len: usize);
@@ -67,3 +71,36 @@ pub fn fatal(msg: &[u8]) -> ! {
 
 /// The kernel measures the real stack (`lunatik_stack_left`): nothing to mark.
 pub fn stack_enter() {}
+
+/// `pnfs.register` / `pnfs.unregister`: the policy in nfsd.
+pub fn pnfs_policy(active: bool) -> Result<(), &'static CStr> {
+    crate::pnfs::set_active(active)
+}
+
+/// `pnfs.set_dataservers`: nfsd's data-server list.
+pub fn pnfs_set_dataservers(list: &[u8]) -> Result<(), &'static CStr> {
+    let mut text = [0u8; 64 * 56 + 1];
+    if list.len() >= text.len() {
+        return Err(c"too many data servers (at most 64)");
+    }
+    text[..list.len()].copy_from_slice(list);
+    // SAFETY: `text` is NUL-terminated.
+    let ret = unsafe { bindings::nfsd_pnfs_set_dataservers(text.as_ptr().cast()) };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(c"nfsd refused the data-server list (addresses, 64 at most)")
+    }
+}
+
+/// `pnfs.dataservers`: nfsd's data-server list as "addr:port,...".
+pub fn pnfs_dataservers(out: &mut [u8]) -> usize {
+    // SAFETY: `out` is writable for its length.
+    let n = unsafe { bindings::nfsd_pnfs_get_dataservers(out.as_mut_ptr().cast(), out.len()) };
+    (n.max(0) as usize).min(out.len())
+}
+
+/// `pnfs.stats`: the counters of layout decisions.
+pub fn pnfs_stats() -> Stats {
+    crate::pnfs::stats()
+}

@@ -1,59 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A Lua state for the kernel: the shared engine's `Ctx` behind a sleeping
-//! lock. The syscall and (later) the nfsd layout hook use states only
+//! lock (a kernel `struct mutex`, through `lunatik_kernel.c`, for its
+//! bounded wait). The syscall and the nfsd layout hook use states only
 //! through this type.
 
-use core::ffi::CStr;
+use core::ffi::{c_uint, c_void};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, Mutex};
 
-use crate::exec::{self, Report};
 use crate::state::{Ctx, Limits};
 
-/// The state itself: closed when dropped.
-struct Inner {
-    ctx: KBox<Ctx>,
-}
-
-// SAFETY: a Lua state is not tied to a thread; it is used by one thread at a
-// time, with the mutex of `State` held.
-unsafe impl Send for Inner {}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // SAFETY: the state was opened in `State::new` and is not used again.
-        unsafe { Ctx::close(&mut *self.ctx) };
-    }
+extern "C" {
+    fn lunatik_mutex_new() -> *mut c_void;
+    fn lunatik_mutex_free(m: *mut c_void);
+    fn lunatik_mutex_lock(m: *mut c_void);
+    fn lunatik_mutex_lock_within(m: *mut c_void, ms: c_uint) -> bool;
+    fn lunatik_mutex_unlock(m: *mut c_void);
 }
 
 /// A Lua state with its libraries, limits and lock.
-#[pin_data]
 pub struct State {
-    #[pin]
-    inner: Mutex<Inner>,
+    lock: NonNull<c_void>,
+    ctx: KBox<Ctx>,
+}
+
+// SAFETY: the `Ctx` is only reached with the mutex held (through `Guard`),
+// and a Lua state is not tied to the thread that made it.
+unsafe impl Send for State {}
+// SAFETY: as above.
+unsafe impl Sync for State {}
+
+/// The state, locked; unlocked when dropped.
+pub struct Guard<'a> {
+    state: &'a State,
+}
+
+impl Guard<'_> {
+    /// The state's `Ctx`, for `Ctx::enter` and `exec::exec`.
+    pub fn ctx(&self) -> *mut Ctx {
+        let p: *const Ctx = &*self.state.ctx;
+        p.cast_mut()
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this guard holds the mutex.
+        unsafe { lunatik_mutex_unlock(self.state.lock.as_ptr()) };
+    }
 }
 
 impl State {
-    pub fn new(limits: Limits) -> Result<Pin<KBox<State>>> {
-        let mut ctx = KBox::new(Ctx::new(limits), GFP_KERNEL)?;
-        // SAFETY: the box keeps the `Ctx` at one address until `Inner` is
-        // dropped, and nothing else can reach it yet.
-        unsafe { Ctx::open(&mut *ctx) }.map_err(|_| ENOMEM)?;
-        let inner = Inner { ctx };
-        KBox::pin_init(
-            pin_init!(State {
-                inner <- new_mutex!(inner, "lunatik_state"),
-            }),
-            GFP_KERNEL,
-        )
+    pub fn new(limits: Limits) -> Result<KBox<State>> {
+        // SAFETY: allocates and initializes a mutex (or returns null).
+        let lock = NonNull::new(unsafe { lunatik_mutex_new() }).ok_or(ENOMEM)?;
+        let mut ctx = match KBox::new(Ctx::new(limits), GFP_KERNEL) {
+            Ok(c) => c,
+            Err(e) => {
+                // SAFETY: made above, never shared.
+                unsafe { lunatik_mutex_free(lock.as_ptr()) };
+                return Err(e.into());
+            }
+        };
+        // SAFETY: the box keeps the `Ctx` at one address until `drop`, and
+        // nothing else can reach it yet.
+        if unsafe { Ctx::open(&mut *ctx) }.is_err() {
+            // SAFETY: made above, never shared.
+            unsafe { lunatik_mutex_free(lock.as_ptr()) };
+            return Err(ENOMEM);
+        }
+        Ok(KBox::new(State { lock, ctx }, GFP_KERNEL)?)
     }
 
-    /// Runs `code` (see `exec::exec`), waiting for the state's lock.
-    pub fn exec(&self, code: &[u8], name: &CStr, out: &mut [u8]) -> Report {
-        let mut guard = self.inner.lock();
-        // SAFETY: the lock is held: this thread alone uses the state.
-        unsafe { exec::exec(&mut *guard.ctx, code, name, out) }
+    /// Waits for the state's lock.
+    pub fn lock(&self) -> Guard<'_> {
+        // SAFETY: the mutex lives as long as `self`.
+        unsafe { lunatik_mutex_lock(self.lock.as_ptr()) };
+        Guard { state: self }
     }
+
+    /// Takes the lock within `ms` milliseconds, or gives up.
+    pub fn lock_within(&self, ms: u32) -> Option<Guard<'_>> {
+        // SAFETY: the mutex lives as long as `self`.
+        unsafe { lunatik_mutex_lock_within(self.lock.as_ptr(), ms) }.then_some(Guard { state: self })
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // SAFETY: no guard is alive (they borrow `self`); the state is
+        // closed once, then its mutex freed.
+        unsafe {
+            Ctx::close(&mut *self.ctx);
+            lunatik_mutex_free(self.lock.as_ptr());
+        }
+    }
+}
+
+/// The state every syscall runs in and layout policies live in: globals
+/// persist from one call to the next.
+static DEFAULT: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Publishes the default state (module init) or withdraws it (exit).
+pub fn set_default(state: Option<&State>) {
+    let p = state.map_or(core::ptr::null_mut(), |s| core::ptr::from_ref(s).cast_mut());
+    DEFAULT.store(p, Ordering::Release);
+}
+
+/// The default state, while the module is loaded.
+pub fn default_state() -> Option<&'static State> {
+    let p = DEFAULT.load(Ordering::Acquire);
+    // SAFETY: the module owns the state from `set_default(Some)` until
+    // `set_default(None)`; callers (the syscall, nfsd) hold a module
+    // reference, so the module and the state outlive their use.
+    (!p.is_null()).then(|| unsafe { &*p })
 }

@@ -4,19 +4,14 @@
 //! forwards here while the module is registered, holding a reference on the
 //! module for the duration of the call.
 
-use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::alloc::KVVec;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
-use crate::exec::Outcome;
-use crate::states::State;
-
-/// The state every call runs in: globals persist from one call to the next.
-static DEFAULT: AtomicPtr<State> = AtomicPtr::new(ptr::null_mut());
+use crate::exec::{self, Outcome};
+use crate::states;
 
 const CODE_MAX: usize = bindings::LUNATIK_CODE_MAX as usize;
 const RESULT_MAX: usize = bindings::LUNATIK_RESULT_MAX as usize;
@@ -36,12 +31,10 @@ unsafe impl Sync for Ops {}
 /// The registration of the entry point; unregistered when dropped.
 pub struct Registration {
     ops: KBox<Ops>,
-    _state: Pin<KBox<State>>,
 }
 
 impl Registration {
-    pub fn new(module: &'static ThisModule, state: Pin<KBox<State>>) -> Result<Self> {
-        DEFAULT.store(ptr::from_ref(&*state).cast_mut(), Ordering::Release);
+    pub fn new(module: &'static ThisModule) -> Result<Self> {
         let ops = KBox::new(
             Ops(bindings::lunatik_syscall_ops {
                 owner: module.as_ptr(),
@@ -52,10 +45,9 @@ impl Registration {
         // SAFETY: `ops` stays allocated until `drop` unregisters it.
         let ret = unsafe { bindings::lunatik_register_syscall(&ops.0) };
         if ret != 0 {
-            DEFAULT.store(ptr::null_mut(), Ordering::Release);
             return Err(Error::from_errno(ret));
         }
-        Ok(Registration { ops, _state: state })
+        Ok(Registration { ops })
     }
 }
 
@@ -64,7 +56,6 @@ impl Drop for Registration {
         // SAFETY: `ops` was registered in `new`. After this returns, no call
         // can reach `sys_lua` (the kernel waits for an RCU grace period).
         unsafe { bindings::lunatik_unregister_syscall(&self.ops.0) };
-        DEFAULT.store(ptr::null_mut(), Ordering::Release);
     }
 }
 
@@ -98,14 +89,12 @@ fn run(code: usize, code_sz: usize, result: usize, result_sz: usize) -> Result<i
 
     let out_len = result_sz.min(RESULT_MAX);
     let mut out = KVVec::from_elem(0u8, out_len, GFP_KERNEL)?;
-    let state = DEFAULT.load(Ordering::Acquire);
-    if state.is_null() {
-        return Err(Error::from_errno(-ENOSYS));
-    }
-    // SAFETY: `state` is the registration's state, alive while it is
-    // registered; the system call holds a module reference during this call,
-    // so the module (and the registration) cannot go away.
-    let report = unsafe { &*state }.exec(&text, c"=lua", &mut out);
+    let state = states::default_state().ok_or(Error::from_errno(-ENOSYS))?;
+    let report = {
+        let guard = state.lock();
+        // SAFETY: the lock is held: this thread alone uses the state.
+        unsafe { exec::exec(guard.ctx(), &text, c"=lua", &mut out) }
+    };
 
     let n = report.len.min(out_len - 1) + 1;
     UserSlice::new(result, n).writer().write_slice(&out[..n])?;

@@ -6,6 +6,8 @@ use std::ffi::{c_char, c_void, CStr};
 
 use sha1::{Digest, Sha1};
 
+use crate::libs::pnfs::Stats;
+
 /// The stack the twin lets Lua use below its entry point. The kernel has
 /// 16 KiB in all; userspace frames (debug builds) are larger, so the twin
 /// counts more, with the same soft and hard reserves (lua/lunatik_port.h).
@@ -138,4 +140,22 @@ pub unsafe extern "C" fn lunatik_writestringerror(fmt: *const c_char, p: *const 
     let fmt = fmt.to_string_lossy();
     let msg = fmt.replacen("%s", &p.to_string_lossy(), 1);
     log(msg.trim_end().as_bytes());
+}
+
+/// No nfsd in userspace: a registered policy stays in the state, where the
+/// simulator calls it.
+pub fn pnfs_policy(_active: bool) -> Result<(), &'static CStr> {
+    Ok(())
+}
+
+pub fn pnfs_set_dataservers(_list: &[u8]) -> Result<(), &'static CStr> {
+    Err(c"no nfsd in userspace: the simulator takes its data servers from --servers")
+}
+
+pub fn pnfs_dataservers(_out: &mut [u8]) -> usize {
+    0
+}
+
+pub fn pnfs_stats() -> Stats {
+    Stats::default()
 }

@@ -492,6 +492,12 @@ impl Lua {
         }
     }
 
+    /// Swaps the two values on top of the stack.
+    pub fn rotate_top_two(self) {
+        // SAFETY: `self.l` is valid; callers have two values on the stack.
+        unsafe { ffi::lua_rotate(self.l, -2, 1) }
+    }
+
     /// Replaces the `n` values on top by their concatenation.
     pub fn concat(self, n: c_int) {
         // SAFETY: `self.l` is valid; `n` values are on the stack.
@@ -532,6 +538,16 @@ impl Lua {
     pub fn set_count_hook(self, hook: ffi::lua_Hook, period: c_int) {
         // SAFETY: `self.l` is valid.
         unsafe { ffi::lua_sethook(self.l, Some(hook), ffi::LUA_MASKCOUNT, period) }
+    }
+
+    /// `registry[name] = v`, v on top (popped).
+    pub fn set_registry(self, name: &CStr) {
+        self.set_field(ffi::LUA_REGISTRYINDEX, name)
+    }
+
+    /// Pushes `registry[name]`; returns its type.
+    pub fn get_registry(self, name: &CStr) -> Type {
+        self.get_field(ffi::LUA_REGISTRYINDEX, name)
     }
 
     /// Pushes the next key/value of the table at `idx` after the key on top.

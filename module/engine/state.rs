@@ -112,10 +112,21 @@ impl Ctx {
     /// `this` is an open state's `Ctx`, used by this thread only (its lock
     /// is held) until `f` returns.
     pub unsafe fn enter<R>(this: *mut Ctx, f: impl FnOnce(Lua) -> R) -> R {
+        // SAFETY: per the contract below (the same).
+        let budget = unsafe { (*this).limits.instructions };
+        // SAFETY: per this function's contract.
+        unsafe { Self::enter_with(this, budget, f) }
+    }
+
+    /// Runs `f` as one entry into Lua with a budget of `instructions`.
+    ///
+    /// # Safety
+    /// As for [`Ctx::enter`].
+    pub unsafe fn enter_with<R>(this: *mut Ctx, instructions: i64, f: impl FnOnce(Lua) -> R) -> R {
         platform::stack_enter();
         // SAFETY: per the contract above.
         let lua = unsafe {
-            (*this).steps_left = (*this).limits.instructions;
+            (*this).steps_left = instructions;
             (*this).lua
         };
         match lua {

@@ -188,4 +188,104 @@ phase_bench() {
 	umount "$PNFS_MNT" "$PNFS_PLAIN_MNT"
 }
 
+# Which link carried most of the bytes sent since BEFORE (an array): 1..3
+# for the data servers, 0 for the MDS.
+busiest_link() {
+	local -a before=($1) after=($(pnfs_tx_bytes))
+	local i best=0 max=-1 d
+	for i in 0 1 2 3; do
+		d=$((after[i] - before[i]))
+		if [ "$d" -gt "$max" ]; then
+			max=$d
+			best=$i
+		fi
+	done
+	echo "$best"
+}
+
+# phase_placement N PREFIX: N files of 3 stripes (64 KiB each), each stripe
+# written and flushed alone; prints "NAME INO s1 s2 s3": the link (data
+# server) that carried each stripe.
+phase_placement() {
+	mount_pnfs || { echo "mount failed" >&2; return; }
+	local n=$1 prefix=$2 i k before
+	for i in $(seq "$n"); do
+		local f="$prefix$i"
+		make_src "$f" $((3 * 64 * KIB))
+		: >"$PNFS_MNT/$f"
+		local got=""
+		for k in 0 1 2; do
+			before=$(pnfs_tx_bytes)
+			dd if="$WORK/$f" of="$PNFS_MNT/$f" bs=64K skip=$k seek=$k count=1 conv=notrunc status=none
+			sync "$PNFS_MNT/$f"
+			got="$got $(busiest_link "$before")"
+		done
+		echo "$f $(stat -c %i "$PNFS_MNT/$f")$got"
+	done
+	umount "$PNFS_MNT"
+}
+
+# phase_verify NAME...: the files read back with cold caches, identical.
+phase_verify() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	local f bad=0
+	echo 3 >/proc/sys/vm/drop_caches
+	for f in "$@"; do
+		cmp -s "$WORK/$f" "$PNFS_MNT/$f" && cmp -s "$WORK/$f" "$PNFS_EXPORT/$f" || {
+			bad=$((bad + 1))
+			diag "$f differs"
+		}
+	done
+	ok $bad "$# files read back with cold caches and on the server: identical"
+	umount "$PNFS_MNT"
+}
+
+# phase_bigwrite NAME: a 64 MiB write, during which the suite injects a
+# failure (it waits for $WORK/NAME.started, then creates $WORK/NAME.injected);
+# then a new file is written under the failure.
+phase_bigwrite() {
+	local name=$1
+	mount_pnfs || { ok 1 "mount"; return; }
+	make_src "$name" $((64 * MIB))
+	make_src "$name-after" $((6 * 64 * KIB))
+	cp "$WORK/$name" "$PNFS_MNT/$name" &
+	local cp_pid=$!
+	touch "$WORK/$name.started"
+	local i
+	for i in $(seq 600); do
+		[ -e "$WORK/$name.injected" ] && break
+		sleep 0.1
+	done
+	cp "$WORK/$name-after" "$PNFS_MNT/$name-after"
+	wait $cp_pid
+	local st=$?
+	sync "$PNFS_MNT/$name" "$PNFS_MNT/$name-after"
+	ok $st "$name: the 64 MiB write completed"
+	same_data "$name"
+	same_data "$name-after"
+	rm -f "$PNFS_MNT/$name" "$WORK/$name"
+	umount "$PNFS_MNT"
+}
+
+# phase_many PROCS FILES: PROCS processes each create FILES files (4 stripes).
+phase_many() {
+	mount_pnfs || { ok 1 "mount"; return; }
+	make_src many-src $((4 * 64 * KIB))
+	local p pids=()
+	for p in $(seq "$1"); do
+		(
+			mkdir -p "$PNFS_MNT/many$p"
+			for i in $(seq "$2"); do
+				cp "$WORK/many-src" "$PNFS_MNT/many$p/f$i" || exit 1
+			done
+		) &
+		pids+=($!)
+	done
+	local bad=0
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	sync
+	ok $bad "$1 processes created $(( $1 * $2 )) files"
+	umount "$PNFS_MNT"
+}
+
 "phase_$1" "${@:2}"

@@ -2,7 +2,7 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES=(module engine syscall pnfs)
+DEFAULT_SUITES=(module engine syscall pnfs policy)
 
 RESULTS_PASS=0
 RESULTS_FAIL=0
@@ -40,7 +40,7 @@ run_host_checks() {
 }
 
 build_tools() {
-	cargo build -q --locked --manifest-path "$REPO/Cargo.toml" -p lunatik -p lunatik-guest-tests
+	cargo build -q --locked --manifest-path "$REPO/Cargo.toml" -p lunatik -p lunatik-guest-tests -p layout-sim
 }
 
 logscan() {

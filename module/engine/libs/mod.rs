@@ -12,6 +12,7 @@ pub mod base;
 pub mod buffer;
 pub mod crypto;
 pub mod math;
+pub mod pnfs;
 
 /// Opens every library into a new state (run by `Ctx::open`, protected).
 pub fn open_all(lua: Lua) -> Result<c_int> {
@@ -24,5 +25,6 @@ pub fn open_all(lua: Lua) -> Result<c_int> {
     math::open(lua);
     buffer::open(lua);
     crypto::open(lua);
+    pnfs::open(lua);
     Ok(0)
 }

@@ -1,0 +1,95 @@
+//! A layout policy loaded in a userspace twin of the engine: the same Lua
+//! core, libraries and answer conversion as nfsd's (libs/pnfs.rs).
+
+use std::path::Path;
+
+use lunatik_lua::exec::Outcome;
+use lunatik_lua::libs::pnfs::{self, Answer, FileInfo};
+use lunatik_lua::lua::Status;
+use lunatik_lua::{Engine, Limits};
+
+/// The kernel module's defaults (docs/lua-api.md, "Limits").
+pub const LIMITS: Limits = Limits {
+    memory: 8 << 20,
+    instructions: 1_000_000,
+};
+
+pub struct Policy {
+    engine: Engine,
+}
+
+/// One decision: the 1-based servers in stripe order and the stripe unit,
+/// after the checks nfsd makes (None: nfsd would use its built-in layout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub stripe_unit: u32,
+    pub first: u32,
+    pub servers: Vec<u32>,
+}
+
+impl Policy {
+    pub fn load(path: &Path) -> Result<Policy, String> {
+        let code =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::from_source(&code).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn from_source(code: &[u8]) -> Result<Policy, String> {
+        let engine = Engine::new(LIMITS).map_err(|e| e.to_string())?;
+        let reply = engine.exec(code);
+        if reply.outcome == Outcome::Failed {
+            return Err(reply.text());
+        }
+        if !engine.with_lua(pnfs::has_policy) {
+            return Err("the script registered no layout function (pnfs.register)".into());
+        }
+        Ok(Policy { engine })
+    }
+
+    /// Runs the layout function; Err(message) for a Lua error.
+    pub fn answer(&self, file: &FileInfo<'_>) -> Result<Answer, String> {
+        let mut out = Answer::new();
+        self.engine.with_lua(|lua| {
+            let st = pnfs::decide(lua, file, &mut out);
+            let r = if st == Status::Ok {
+                Ok(out)
+            } else {
+                Err(String::from_utf8_lossy(lua.to_bytes(-1).unwrap_or(b"?")).into_owned())
+            };
+            lua.set_top(0);
+            r
+        })
+    }
+
+    /// What nfsd would hand out for `file` (None: its built-in layout).
+    pub fn decide(&self, file: &FileInfo<'_>) -> Result<Option<Decision>, String> {
+        let a = self.answer(file)?;
+        Ok(valid(&a, file.servers).then(|| Decision {
+            stripe_unit: a.stripe_unit,
+            first: a.first_stripe_index + 1,
+            servers: a.servers().iter().map(|s| s + 1).collect(),
+        }))
+    }
+}
+
+/// nfsd's checks of an answer (fs/nfsd/filelayout.c,
+/// nfsd4_file_layout_valid), with 4 KiB pages.
+pub fn valid(a: &Answer, ds_count: u32) -> bool {
+    let mut seen = 0u64;
+    if a.stripe_unit == 0 || !a.stripe_unit.is_multiple_of(4096) || a.stripe_unit > 1 << 30 {
+        return false;
+    }
+    if a.count == 0 || a.count > ds_count || a.count as usize > pnfs::MAX_DS {
+        return false;
+    }
+    if a.first_stripe_index >= a.count {
+        return false;
+    }
+    for &d in a.servers() {
+        if d >= ds_count || seen & (1 << d) != 0 {
+            return false;
+        }
+        seen |= 1 << d;
+    }
+    true
+}

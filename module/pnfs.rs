@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Lua layout policy, registered with nfsd (include/linux/nfsd/
+//! pnfs_policy.h): nfsd asks, for each LAYOUTGET, the function that
+//! `pnfs.register` stored in the default state.
+//!
+//! nfsd threads never wait unboundedly: they take the state's lock within
+//! `policy_lock_ms` or fall back (nfsd's built-in layout), and each decision
+//! has its own instruction budget (`max_policy_instructions`).
+
+use core::ffi::{c_char, c_int, CStr};
+use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::libs::pnfs::{self as lib, Answer, FileInfo, Stats};
+use crate::lua::Status;
+use crate::state::Ctx;
+use crate::states;
+
+extern "C" {
+    static lunatik_max_policy_instructions: core::ffi::c_ulong;
+    static lunatik_policy_lock_ms: core::ffi::c_uint;
+    fn lunatik_ktime_ns() -> u64;
+    fn lunatik_format_addr(ss: *const core::ffi::c_void, buf: *mut c_char, size: usize) -> c_int;
+}
+
+struct Ops(bindings::nfsd_pnfs_policy_ops);
+
+// SAFETY: written once at module init, only read afterwards.
+unsafe impl Send for Ops {}
+// SAFETY: as above.
+unsafe impl Sync for Ops {}
+
+/// `enum pnfs_iomode` of include/linux/nfs4.h.
+const IOMODE_RW: u32 = 2;
+
+static OPS: AtomicPtr<Ops> = AtomicPtr::new(core::ptr::null_mut());
+static REGISTERED: AtomicBool = AtomicBool::new(false);
+
+static DECISIONS: AtomicU64 = AtomicU64::new(0);
+static ERRORS: AtomicU64 = AtomicU64::new(0);
+static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+static MAX_NS: AtomicU64 = AtomicU64::new(0);
+const RECENT: usize = 128;
+static RECENT_NS: [AtomicU64; RECENT] = [const { AtomicU64::new(0) }; RECENT];
+static RECENT_N: AtomicUsize = AtomicUsize::new(0);
+
+/// The policy ops of this module, kept for the module's lifetime.
+pub struct Policy {
+    ops: KBox<Ops>,
+}
+
+impl Policy {
+    pub fn new(module: &'static ThisModule) -> Result<Self> {
+        let ops = KBox::new(
+            Ops(bindings::nfsd_pnfs_policy_ops {
+                owner: module.as_ptr(),
+                layout: Some(layout),
+            }),
+            GFP_KERNEL,
+        )?;
+        OPS.store(core::ptr::from_ref(&*ops).cast_mut(), Ordering::Release);
+        Ok(Policy { ops })
+    }
+}
+
+impl Drop for Policy {
+    fn drop(&mut self) {
+        if REGISTERED.swap(false, Ordering::AcqRel) {
+            // SAFETY: registered by `set_active`; nfsd waits until no
+            // caller can reach the ops any more.
+            unsafe { bindings::nfsd_pnfs_unregister_policy(&self.ops.0) };
+        }
+        OPS.store(core::ptr::null_mut(), Ordering::Release);
+    }
+}
+
+/// `pnfs.register` / `pnfs.unregister`: (un)register with nfsd.
+pub fn set_active(active: bool) -> core::result::Result<(), &'static CStr> {
+    let ops = OPS.load(Ordering::Acquire);
+    if ops.is_null() {
+        return Err(c"the pnfs library is not available");
+    }
+    if active == REGISTERED.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    if active {
+        // SAFETY: `ops` lives until `Policy` is dropped, which unregisters.
+        let ret = unsafe { bindings::nfsd_pnfs_register_policy(&(*ops).0) };
+        if ret != 0 {
+            return Err(c"nfsd has another layout policy registered");
+        }
+    } else {
+        // SAFETY: registered before (REGISTERED was true).
+        unsafe { bindings::nfsd_pnfs_unregister_policy(&(*ops).0) };
+    }
+    REGISTERED.store(active, Ordering::Release);
+    Ok(())
+}
+
+fn record(ns: u64) {
+    let i = RECENT_N.fetch_add(1, Ordering::Relaxed);
+    RECENT_NS[i % RECENT].store(ns, Ordering::Relaxed);
+    MAX_NS.fetch_max(ns, Ordering::Relaxed);
+}
+
+/// The counters of the Lua policy and of nfsd.
+pub fn stats() -> Stats {
+    let n = RECENT_N.load(Ordering::Relaxed).min(RECENT);
+    let mut recent = [0u64; RECENT];
+    for (i, r) in recent.iter_mut().enumerate().take(n) {
+        *r = RECENT_NS[i].load(Ordering::Relaxed);
+    }
+    recent[..n].sort_unstable();
+    let mut nfsd = bindings::nfsd_pnfs_policy_stats {
+        policy: 0,
+        builtin: 0,
+        failed: 0,
+        rejected: 0,
+    };
+    // SAFETY: fills the structure.
+    unsafe { bindings::nfsd_pnfs_policy_stats(&mut nfsd) };
+    Stats {
+        decisions: DECISIONS.load(Ordering::Relaxed),
+        errors: ERRORS.load(Ordering::Relaxed),
+        fallbacks: FALLBACKS.load(Ordering::Relaxed),
+        median_ns: if n > 0 { recent[n / 2] } else { 0 },
+        max_ns: MAX_NS.load(Ordering::Relaxed),
+        nfsd_policy: nfsd.policy,
+        nfsd_builtin: nfsd.builtin,
+        nfsd_failed: nfsd.failed,
+        nfsd_rejected: nfsd.rejected,
+    }
+}
+
+/// Writes into a byte buffer, cutting at its end.
+struct Text<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Write for Text<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len().saturating_sub(self.len));
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// The `pnfs_stats` parameter file of the module.
+#[no_mangle]
+pub unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: usize) -> c_int {
+    // SAFETY: the parameter code passes a page of `size` bytes.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    let s = stats();
+    let mut t = Text { buf, len: 0 };
+    let _ = writeln!(
+        t,
+        "decisions {} errors {} fallbacks {} median_ns {} max_ns {} nfsd_policy {} nfsd_builtin {} nfsd_failed {} nfsd_rejected {}",
+        s.decisions, s.errors, s.fallbacks, s.median_ns, s.max_ns,
+        s.nfsd_policy, s.nfsd_builtin, s.nfsd_failed, s.nfsd_rejected
+    );
+    t.len as c_int
+}
+
+/// nfsd's call for one file: 0 with `layout` filled, or an error (nfsd
+/// then uses its built-in layout).
+unsafe extern "C" fn layout(
+    file: *const bindings::nfsd_pnfs_file,
+    out: *mut bindings::nfsd_pnfs_layout,
+) -> c_int {
+    // SAFETY: nfsd passes valid pointers for the duration of the call.
+    let (file, out) = unsafe { (&*file, &mut *out) };
+    let Some(state) = states::default_state() else {
+        FALLBACKS.fetch_add(1, Ordering::Relaxed);
+        return -(bindings::ENOENT as c_int);
+    };
+    // SAFETY: read-only module parameters.
+    let (budget, wait_ms) = unsafe { (lunatik_max_policy_instructions, lunatik_policy_lock_ms) };
+    let Some(guard) = state.lock_within(wait_ms) else {
+        FALLBACKS.fetch_add(1, Ordering::Relaxed);
+        return -(bindings::EBUSY as c_int);
+    };
+
+    let mut client = [0u8; 64];
+    // SAFETY: `file.client` is nfsd's address of the client; the buffer
+    // is writable for its size.
+    let n = unsafe { lunatik_format_addr(file.client.cast(), client.as_mut_ptr().cast(), client.len()) };
+    let fh = if file.fh.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: nfsd's filehandle, `fh_len` bytes.
+        unsafe { core::slice::from_raw_parts(file.fh, file.fh_len as usize) }
+    };
+    let name = (!file.name.is_null()).then(|| {
+        // SAFETY: the dentry name snapshot nfsd holds during the call.
+        unsafe { core::slice::from_raw_parts(file.name.cast::<u8>(), file.name_len as usize) }
+    });
+    let info = FileInfo {
+        ino: file.ino,
+        fh,
+        size: file.size,
+        uid: file.uid,
+        gid: file.gid,
+        name,
+        client: &client[..(n.max(0) as usize).min(client.len())],
+        rw: file.iomode == IOMODE_RW,
+        offset: file.offset,
+        length: file.length,
+        servers: file.ds_count,
+    };
+
+    let mut answer = Answer::new();
+    // SAFETY: read-only; monotonic clock.
+    let t0 = unsafe { lunatik_ktime_ns() };
+    // SAFETY: the lock is held: this thread alone uses the state.
+    let status = unsafe {
+        Ctx::enter_with(guard.ctx(), budget.min(i64::MAX as u64) as i64, |lua| {
+            let st = lib::decide(lua, &info, &mut answer);
+            // The first errors, then one in a thousand, go to the log.
+            let errors = ERRORS.load(Ordering::Relaxed);
+            if st != Status::Ok && (errors < 10 || errors % 1000 == 0) {
+                let msg = lua.to_bytes(-1).unwrap_or(b"?");
+                pr_warn!(
+                    "layout policy failed, nfsd uses its built-in layout: {}\n",
+                    core::str::from_utf8(msg).unwrap_or("(message not UTF-8)")
+                );
+            }
+            lua.set_top(0);
+            st
+        })
+    };
+    // SAFETY: as above.
+    record(unsafe { lunatik_ktime_ns() } - t0);
+    drop(guard);
+
+    if status != Status::Ok {
+        ERRORS.fetch_add(1, Ordering::Relaxed);
+        return -(bindings::EIO as c_int);
+    }
+    DECISIONS.fetch_add(1, Ordering::Relaxed);
+    out.stripe_unit = answer.stripe_unit;
+    out.first_stripe_index = answer.first_stripe_index;
+    out.count = answer.count;
+    out.ds.copy_from_slice(&answer.ds);
+    0
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Lua decides the layout (docs/pnfs.md, "Lua policies"): layouts/default.lua
+# loaded with `lunatik run`, checked file by file against the placement
+# computed outside the kernel (layout-sim: the userspace twin, whose SHA-1 is
+# another implementation); a policy swap; failures during a 64 MiB write;
+# unloading the engine; 1,000 files from 10 processes; figures.
+. "$GUEST/tap.sh"
+. "$GUEST/pnfs-env.sh"
+LUNATIK=$REPO/target/debug/lunatik
+SIM=$REPO/target/debug/layout-sim
+WORK=/tmp/pnfs-work
+
+client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
+lstat() { tr ' ' '\n' </sys/module/lunatik/parameters/pnfs_stats | awk -v k="$1" 'p == k {print; exit} {p = $0}'; }
+
+# A recorder around the registered layout function: what it was asked and
+# answered, per filehandle, for the checks below.
+# fhs: the filehandle of each file name; seen: every answer, in order.
+RECORD='seen, fhs = {}, {}
+local inner = %s
+pnfs.register(function(f)
+  local a = inner(f)
+  seen[#seen + 1] = f.fh:hex() .. " " .. table.concat(a.servers, " ")
+  fhs[f.name or "?"] = f.fh:hex()
+  return a
+end)'
+
+pnfs_server_up >"$RESULTS/policy-setup.log" 2>&1
+insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik.ko"; tap_plan; exit 1; }
+expect=$("$LUNATIK" run "$REPO/layouts/default.lua")
+check "lunatik run layouts/default.lua" [ "$expect" = "layouts/default.lua: SHA-1 placement registered" ]
+"$LUNATIK" eval "$(printf "$RECORD" sha1_layout)" >/dev/null
+
+# 1. Twenty files: the servers each stripe reached equal the SHA-1 placement.
+client placement 20 sha >"$RESULTS/placement.txt" 2>"$RESULTS/placement.err"
+FHS='local r = {} for name, fh in pairs(fhs) do r[#r + 1] = name .. " " .. fh end seen, fhs = {}, {} return table.concat(r, "\n")'
+"$LUNATIK" --result-size 1048576 eval "$FHS" >"$RESULTS/fhs.txt"
+ok $([ "$(wc -l <"$RESULTS/placement.txt")" = 20 ]; echo $?) "20 files written stripe by stripe"
+while read -r name ino s1 s2 s3; do
+	fh=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS/fhs.txt")
+	want=$("$SIM" decide --policy "$REPO/layouts/default.lua" --servers 3 "$fh" | cut -d' ' -f4-6)
+	if [ "$s1 $s2 $s3" = "$want" ]; then
+		ok 0 "$name: stripes went to data servers $s1 $s2 $s3, the SHA-1 placement of its filehandle"
+	else
+		ok 1 "$name: stripes went to data servers $s1 $s2 $s3, the SHA-1 placement of its filehandle"
+		diag "fh $fh: layout-sim says $want"
+	fi
+done <"$RESULTS/placement.txt"
+
+# 2. Another policy, loaded at run time: new files follow it, old ones keep
+#    their data.
+check "lunatik run layouts/roundrobin.lua" "$LUNATIK" run "$REPO/layouts/roundrobin.lua"
+client placement 3 rr >"$RESULTS/placement-rr.txt" 2>>"$RESULTS/placement.err"
+while read -r name ino s1 s2 s3; do
+	f=$((ino % 3 + 1))
+	want="$f $((f % 3 + 1)) $(((f + 1) % 3 + 1))"
+	check "$name (inode $ino): round-robin from server $f: $s1 $s2 $s3" [ "$s1 $s2 $s3" = "$want" ]
+done <"$RESULTS/placement-rr.txt"
+tap_renumber < <(client verify $(for i in $(seq 20); do echo "sha$i"; done) rr1 rr2 rr3)
+
+# 3. Failures during a running 64 MiB write: the write completes, the data
+#    is identical, the failure is counted, no oops (the log scan).
+inject() { # NAME LUA-CODE | "rmmod"
+	local name=$1 code=$2
+	rm -f "$WORK/$name.started" "$WORK/$name.injected"
+	client bigwrite "$name" >"$RESULTS/$name.tap" 2>"$RESULTS/$name.err" &
+	local pid=$! i
+	for i in $(seq 300); do [ -e "$WORK/$name.started" ] && break; sleep 0.1; done
+	if [ "$code" = rmmod ]; then
+		for i in $(seq 100); do rmmod lunatik 2>/dev/null && break; sleep 0.05; done
+	else
+		"$LUNATIK" eval "$code" >/dev/null
+	fi
+	touch "$WORK/$name.injected"
+	wait $pid
+	tap_renumber <"$RESULTS/$name.tap"
+}
+"$LUNATIK" run "$REPO/layouts/default.lua" >/dev/null
+before=$(lstat errors)
+inject fail-error 'pnfs.register(function(f) error("injected failure") end)'
+check "a script error is counted ($before -> $(lstat errors) errors)" [ "$(lstat errors)" -gt "$before" ]
+before=$(lstat errors)
+inject fail-budget 'pnfs.register(function(f) while true do end end)'
+check "a policy that never returns is stopped by its budget and counted ($before -> $(lstat errors))" [ "$(lstat errors)" -gt "$before" ]
+before=$(lstat nfsd_rejected)
+inject fail-reject 'pnfs.register(function(f) return {stripe_unit = 0, servers = {1}} end)'
+check "an answer nfsd rejects is counted ($before -> $(lstat nfsd_rejected) rejected)" [ "$(lstat nfsd_rejected)" -gt "$before" ]
+before=$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)
+inject fail-unload rmmod
+check "the engine unloaded during the write" bash -c '! grep -q "^lunatik " /proc/modules'
+check "without the engine nfsd used its built-in layout ($before -> $(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats))" \
+	[ "$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)" -gt "$before" ]
+
+# 4. Reloading restores scripted placement.
+insmod "$LUNATIK_KO"
+"$LUNATIK" run "$REPO/layouts/default.lua" >/dev/null
+"$LUNATIK" eval "$(printf "$RECORD" sha1_layout)" >/dev/null
+client placement 2 reload >"$RESULTS/placement-reload.txt" 2>>"$RESULTS/placement.err"
+"$LUNATIK" eval "$FHS" >"$RESULTS/fhs-reload.txt"
+while read -r name ino s1 s2 s3; do
+	fh=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS/fhs-reload.txt")
+	want=$("$SIM" decide --policy "$REPO/layouts/default.lua" --servers 3 "$fh" | cut -d' ' -f4-6)
+	check "after reloading, $name follows the SHA-1 placement ($s1 $s2 $s3)" [ "$s1 $s2 $s3" = "$want" ]
+done <"$RESULTS/placement-reload.txt"
+
+# 5. Ten processes create 1,000 files: every decision by the policy, none
+#    failed, each answer what the policy gives outside the kernel.
+d0=$(lstat decisions)
+e0=$(lstat errors)
+tap_renumber < <(client many 10 100)
+d1=$(lstat decisions)
+check "1,000 files: $((d1 - d0)) decisions by the Lua policy" [ $((d1 - d0)) -ge 1000 ]
+check "1,000 files: no decision failed" [ "$(lstat errors)" = "$e0" ]
+"$LUNATIK" --result-size 1048576 eval 'local r = table.concat(seen, "\n") seen = {} return r' >"$RESULTS/seen-many.txt"
+cut -d' ' -f1 "$RESULTS/seen-many.txt" | xargs "$SIM" decide --policy "$REPO/layouts/default.lua" --servers 3 |
+	awk '{ $2 = ""; $3 = ""; print }' | tr -s ' ' >"$RESULTS/sim-many.txt"
+tr -s ' ' <"$RESULTS/seen-many.txt" >"$RESULTS/kernel-many.txt"
+check "1,000 files: every kernel answer equals the twin's ($(wc -l <"$RESULTS/kernel-many.txt") compared)" \
+	cmp -s "$RESULTS/sim-many.txt" "$RESULTS/kernel-many.txt"
+
+# 6. Figures.
+diag "bench: Lua default policy: median $(lstat median_ns) ns, max $(lstat max_ns) ns per decision (in nfsd, lock to answer)"
+tap_renumber < <(client bench)
+"$LUNATIK" eval 'pnfs.unregister()' >/dev/null
+diag "bench: the LAYOUTGET lines above are with the script; without it:"
+tap_renumber < <(client bench)
+diag "stats: $(cat /sys/module/lunatik/parameters/pnfs_stats)"
+
+rmmod lunatik
+pnfs_server_down >>"$RESULTS/policy-setup.log" 2>&1
+tap_plan
