@@ -46,7 +46,7 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-fn decide(policy: &PathBuf, servers: u32, fhs: &[String]) -> Result<(), String> {
+fn decide(policy: &std::path::Path, servers: u32, fhs: &[String]) -> Result<(), String> {
     let p = policy::Policy::load(policy)?;
     for fh in fhs {
         let bytes = unhex(fh)?;
