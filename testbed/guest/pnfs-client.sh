@@ -288,4 +288,18 @@ phase_many() {
 	umount "$PNFS_MNT"
 }
 
+# phase_demo NAME...: writes each file (4 stripes of 64 KiB) and prints
+# "NAME INODE MDS DS1 DS2 DS3": the bytes each link carried for it.
+phase_demo() {
+	mount_pnfs || { echo "mount failed" >&2; return 1; }
+	local f
+	for f in "$@"; do
+		make_src "$f" $((4 * 64 * KIB))
+		read -r mds d1 d2 d3 < <(put "$f")
+		echo "$f $(stat -c %i "$PNFS_MNT/$f") $mds $d1 $d2 $d3"
+	done
+	echo "# client mountstats: layout $(pnfs_mountstat pnfs | head -n1), LAYOUTGET $(pnfs_mountstat LAYOUTGET | head -n1), GETDEVICEINFO $(pnfs_mountstat GETDEVICEINFO | head -n1), pNFS READ/WRITE events $(pnfs_mountstat events | head -n1)"
+	umount "$PNFS_MNT"
+}
+
 "phase_$1" "${@:2}"

@@ -82,12 +82,21 @@ do_shell() {
 }
 
 do_demo() {
-	local accel
+	local accel rc=0 tail_pid
 	step "setup" do_setup
 	do_build
+	step "build the userspace tools (lunatik, layout-sim)" build_tools
 	accel=$(choose_accel)
-	vng_args "$accel"
-	note "booting ($accel) for the demo"
-	timeout -k 20 "$GUEST_TIMEOUT" "$VNG" "${VNG_ARGS[@]}" \
-		--exec "LUNATIK_KO=$MODULE_KO $TESTBED/guest/demo" </dev/null
+	new_run_dir
+	note "booting ($accel) for the demo; the guest's kernel log goes to $RUN/console.log"
+	: >"$RUN/demo.txt"
+	tail -n +1 -f "$RUN/demo.txt" &
+	tail_pid=$!
+	guest_run "$accel" "$RUN" "$RUN/console.log" \
+		"LUNATIK_KO=$MODULE_KO $TESTBED/guest/demo >$RUN/demo.txt 2>&1" || rc=$?
+	sleep 1
+	kill "$tail_pid" 2>/dev/null
+	wait "$tail_pid" 2>/dev/null
+	logscan "$RUN/console.log" || rc=1
+	return $rc
 }
