@@ -4,14 +4,16 @@
 -- describing the file and returns {stripe_unit =, servers =, first =}.
 --
 -- Placement: the SHA-1 of the file's filehandle seeds a small generator that
--- shuffles the data servers (Fisher-Yates); the file is striped over the
--- first WIDTH of them, in that order, with a 64 KiB stripe unit.
--- Properties: deterministic (same filehandle, same servers, same answer);
--- every order equally likely, so files and bytes spread evenly; the answer
--- depends on nothing but the filehandle and the number of servers.
+-- picks WIDTH of the N data servers and their order (a partial Fisher-Yates
+-- shuffle, so the cost grows with WIDTH, not N); the file is striped over
+-- them with a 64 KiB stripe unit.
+-- Properties: deterministic (same filehandle and N, same answer); every
+-- choice and order equally likely, so files and bytes spread evenly; the
+-- answer depends only on the filehandle and N. Adding a server reshuffles
+-- most files: use layouts/rendezvous.lua where movement matters.
 
 local STRIPE_UNIT = 64 * 1024
-local WIDTH = nil           -- servers per file; nil means all of them
+local WIDTH = 4             -- servers per file (all of them when fewer)
 
 -- The placement of a filehandle over n servers: a list of server numbers.
 function sha1_placement(fh, n, width)
@@ -19,16 +21,15 @@ function sha1_placement(fh, n, width)
   -- 64-bit seed from the hash; an LCG (Knuth's MMIX constants) drives the
   -- shuffle, its high bits picking each swap.
   local x = h:uint(1, 8) ~ h:uint(9, 8)
-  local order = {}
-  for i = 1, n do order[i] = i end
-  for i = n, 2, -1 do
-    x = x * 6364136223846793005 + 1442695040888963407
-    local j = (x >> 33) % i + 1
-    order[i], order[j] = order[j], order[i]
-  end
-  local k = math.min(width or n, n)
+  local k = math.min(width, n)
+  local moved = {}          -- the positions the shuffle changed
   local chosen = {}
-  for i = 1, k do chosen[i] = order[i] end
+  for i = 1, k do
+    x = x * 6364136223846793005 + 1442695040888963407
+    local j = i + (x >> 33) % (n - i + 1)
+    chosen[i] = moved[j] or j
+    moved[j] = moved[i] or i
+  end
   return chosen
 end
 

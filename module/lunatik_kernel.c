@@ -34,6 +34,10 @@ module_param_named(max_instructions, lunatik_max_instructions, ulong, 0444);
 MODULE_PARM_DESC(max_instructions,
 		 "Lua instructions per entry into a state (default 10000000)");
 
+bool lunatik_bench;
+module_param_named(bench, lunatik_bench, bool, 0444);
+MODULE_PARM_DESC(bench, "Print the engine's figures at load (state size and cost, kernel SHA-1 rate)");
+
 size_t lunatik_stack_left(void)
 {
 	unsigned long base = (unsigned long)task_stack_page(current);

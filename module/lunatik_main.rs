@@ -22,6 +22,7 @@ mod libs;
 #[allow(dead_code, unreachable_pub)]
 #[path = "engine/lua.rs"]
 mod lua;
+mod bench;
 mod platform;
 mod pnfs;
 #[allow(dead_code, unreachable_pub)]
@@ -41,6 +42,7 @@ module! {
 extern "C" {
     static lunatik_max_memory: core::ffi::c_ulong;
     static lunatik_max_instructions: core::ffi::c_ulong;
+    static lunatik_bench: bool;
     fn lunatik_sha1_init() -> core::ffi::c_int;
     fn lunatik_sha1_exit();
 }
@@ -98,6 +100,10 @@ impl kernel::Module for Lunatik {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let sha1 = Sha1::new()?;
         let limits = limits();
+        // SAFETY: a read-only module parameter.
+        if unsafe { lunatik_bench } {
+            bench::run(limits)?;
+        }
         let state = DefaultState(states::State::new(limits)?);
         states::set_default(Some(&state.0));
         let policy = pnfs::Policy::new(module)?;

@@ -75,6 +75,12 @@ impl State {
         Ok(KBox::new(State { lock, ctx }, GFP_KERNEL)?)
     }
 
+    /// Bytes the state holds now.
+    pub fn memory_used(&self) -> usize {
+        let _guard = self.lock();
+        self.ctx.used()
+    }
+
     /// Waits for the state's lock.
     pub fn lock(&self) -> Guard<'_> {
         // SAFETY: the mutex lives as long as `self`.

@@ -29,13 +29,26 @@ pub struct Decision {
 
 impl Policy {
     pub fn load(path: &Path) -> Result<Policy, String> {
-        let code =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::from_source(&code).map_err(|e| format!("{}: {e}", path.display()))
+        Self::load_with(path, None)
     }
 
-    pub fn from_source(code: &[u8]) -> Result<Policy, String> {
+    /// Loads a policy file, first setting the global `weights` (one per
+    /// server) when given, as an administrator would with `lunatik eval`.
+    pub fn load_with(path: &Path, weights: Option<&[u64]>) -> Result<Policy, String> {
+        let code =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::from_source_with(&code, weights).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn from_source_with(code: &[u8], weights: Option<&[u64]>) -> Result<Policy, String> {
         let engine = Engine::new(LIMITS).map_err(|e| e.to_string())?;
+        if let Some(w) = weights {
+            let list: Vec<String> = w.iter().map(u64::to_string).collect();
+            let r = engine.exec(format!("weights = {{{}}}", list.join(",")).as_bytes());
+            if r.outcome == Outcome::Failed {
+                return Err(r.text());
+            }
+        }
         let reply = engine.exec(code);
         if reply.outcome == Outcome::Failed {
             return Err(reply.text());
@@ -44,6 +57,16 @@ impl Policy {
             return Err("the script registered no layout function (pnfs.register)".into());
         }
         Ok(Policy { engine })
+    }
+
+    /// Lua instructions of one decision, counted one by one.
+    pub fn instructions(&self, file: &FileInfo<'_>) -> i64 {
+        let mut out = Answer::new();
+        let (_, n) = self.engine.count_instructions(|lua| {
+            pnfs::decide(lua, file, &mut out);
+            lua.set_top(0);
+        });
+        n
     }
 
     /// Runs the layout function; Err(message) for a Lua error.
@@ -75,7 +98,6 @@ impl Policy {
 /// nfsd's checks of an answer (fs/nfsd/filelayout.c,
 /// nfsd4_file_layout_valid), with 4 KiB pages.
 pub fn valid(a: &Answer, ds_count: u32) -> bool {
-    let mut seen = 0u64;
     if a.stripe_unit == 0 || !a.stripe_unit.is_multiple_of(4096) || a.stripe_unit > 1 << 30 {
         return false;
     }
@@ -85,11 +107,12 @@ pub fn valid(a: &Answer, ds_count: u32) -> bool {
     if a.first_stripe_index >= a.count {
         return false;
     }
-    for &d in a.servers() {
-        if d >= ds_count || seen & (1 << d) != 0 {
-            return false;
-        }
-        seen |= 1 << d;
+    // nfsd uses a 64-bit mask (its list has at most 64 servers); the
+    // simulator may model more, so it checks distinctness by sorting.
+    let mut seen: Vec<u32> = a.servers().to_vec();
+    if seen.iter().any(|&d| d >= ds_count) {
+        return false;
     }
-    true
+    seen.sort_unstable();
+    seen.windows(2).all(|w| w[0] != w[1])
 }

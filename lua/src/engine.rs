@@ -96,6 +96,19 @@ impl Engine {
         unsafe { Ctx::enter(&mut *g.0, f) }
     }
 
+    /// Runs `f` as one entry and returns how many instructions it ran
+    /// (counted one by one: for measurements, not for production).
+    pub fn count_instructions<R>(&self, f: impl FnOnce(Lua) -> R) -> (R, i64) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let budget = g.0.limits().instructions;
+        g.0.set_hook_period(1);
+        // SAFETY: the mutex is held: this thread alone uses the state.
+        let r = unsafe { Ctx::enter(&mut *g.0, f) };
+        let used = budget - g.0.steps_left();
+        g.0.set_hook_period(crate::state::HOOK_PERIOD);
+        (r, used)
+    }
+
     /// Bytes the state holds now, and at most so far.
     pub fn memory(&self) -> (usize, usize) {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());

@@ -361,6 +361,14 @@ impl Lua {
         self.type_of(-1)
     }
 
+    /// Replaces the key on top by `t[key]` of the table at `idx`, without
+    /// metamethods; returns the value's type.
+    pub fn raw_get(self, idx: c_int) -> Type {
+        // SAFETY: `self.l` is valid; a key is on top.
+        unsafe { ffi::lua_rawget(self.l, idx) };
+        self.type_of(-1)
+    }
+
     /// Pushes `t[i]` of the table at `idx` without metamethods.
     pub fn raw_get_index(self, idx: c_int, i: Integer) -> Type {
         // SAFETY: `self.l` is valid.

@@ -37,6 +37,7 @@ pub struct Ctx {
     peak: usize,
     steps_left: i64,
     csteps: u32,
+    hook_period: c_int,
     lua: Option<Lua>,
 }
 
@@ -48,6 +49,7 @@ impl Ctx {
             peak: 0,
             steps_left: 0,
             csteps: 0,
+            hook_period: HOOK_PERIOD,
             lua: None,
         }
     }
@@ -68,6 +70,20 @@ impl Ctx {
 
     pub fn lua(&self) -> Option<Lua> {
         self.lua
+    }
+
+    /// What is left of the current entry's budget.
+    pub fn steps_left(&self) -> i64 {
+        self.steps_left
+    }
+
+    /// Charges the budget every `period` instructions instead of every
+    /// HOOK_PERIOD (1 counts instructions exactly, slowly: for measuring).
+    pub fn set_hook_period(&mut self, period: c_int) {
+        self.hook_period = period.max(1);
+        if let Some(lua) = self.lua {
+            lua.set_count_hook(hook, self.hook_period);
+        }
     }
 
     /// Creates the Lua state: libraries opened, hook installed.
@@ -197,7 +213,9 @@ unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
     // SAFETY: Lua calls the hook with a running thread of the state.
     let lua = unsafe { Lua::from_raw(l) };
     platform::resched();
-    if !charge(lua, i64::from(HOOK_PERIOD)) {
+    // SAFETY: the extra space holds the state's `Ctx`, used by this thread.
+    let period = unsafe { (*ctx_of(lua)).hook_period };
+    if !charge(lua, i64::from(period)) {
         lua.push_bytes(BUDGET_MSG.to_bytes());
         // SAFETY: raising from a count hook is allowed; nothing is owned here.
         unsafe { ffi::lua_error(l) };

@@ -2,7 +2,7 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES=(module engine syscall pnfs policy)
+DEFAULT_SUITES=(module engine syscall pnfs policy bench)
 
 RESULTS_PASS=0
 RESULTS_FAIL=0

@@ -10,6 +10,9 @@ use crate::lua::{Error, Integer, Lua, Result, Type};
 
 /// The registry name of the buffer metatable.
 pub const TNAME: &CStr = c"buffer";
+/// The registry name of the methods table (made once: looking a method up
+/// allocates nothing).
+const METHODS: &CStr = c"lunatik.buffer.methods";
 
 pub fn open(lua: Lua) {
     lua.new_metatable(TNAME);
@@ -21,6 +24,14 @@ pub fn open(lua: Lua) {
         (c"__tostring", hex),
     ]);
     lua.pop(1);
+    lua.new_table(0, 4);
+    lua.set_funcs(&[
+        (c"string", to_string),
+        (c"hex", hex),
+        (c"sub", sub),
+        (c"uint", uint),
+    ]);
+    lua.set_registry(METHODS);
     lua.new_table(0, 2);
     lua.set_funcs(&[(c"new", new)]);
     lua.set_global(c"buffer");
@@ -82,18 +93,9 @@ fn offset(i: Integer, len: usize) -> Option<usize> {
 fn index(lua: Lua) -> Result<c_int> {
     let bytes = this(lua)?;
     if lua.type_of(2) == Type::String {
-        let name = lua.to_bytes(2).unwrap_or(b"");
-        let f: Option<crate::lua::LibFn> = match name {
-            b"string" => Some(to_string),
-            b"hex" => Some(hex),
-            b"sub" => Some(sub),
-            b"uint" => Some(uint),
-            _ => None,
-        };
-        match f {
-            Some(f) => lua.push_fn(f),
-            None => lua.push_nil(),
-        }
+        lua.get_registry(METHODS);
+        lua.push_value(2);
+        lua.raw_get(-2);
         return Ok(1);
     }
     let i = lua.arg_integer(2)?;

@@ -72,3 +72,37 @@ pub fn run(t: &mut Tap) {
     ));
     t.ok(n1 > 0 && n2 > 0, "benchmark ran (figures above)");
 }
+
+/// MB/s of `crypto.sha1` over `len` bytes, `times` times in one call (the
+/// call's own cost, measured with an empty loop, taken out).
+fn lua_sha1_rate(len: usize, times: u32) -> Option<f64> {
+    let setup = format!("bench_s = string.rep('a', {len})");
+    crate::sys::lua(&setup).ok()?;
+    let time = |code: &str| {
+        let t = Instant::now();
+        let r = crate::sys::lua(code);
+        (t.elapsed(), r)
+    };
+    let (empty, _) = time(&format!("for i = 1, {times} do end"));
+    let (full, r) = time(&format!("for i = 1, {times} do crypto.sha1(bench_s) end"));
+    if !matches!(r, Ok((false, _))) {
+        return None;
+    }
+    let ns = full.saturating_sub(empty).as_nanos().max(1) as f64;
+    Some(len as f64 * f64::from(times) * 1000.0 / ns)
+}
+
+pub fn sha1(t: &mut Tap) {
+    let small = lua_sha1_rate(4096, 512);
+    let big = lua_sha1_rate(1 << 20, 16);
+    if let (Some(a), Some(b)) = (small, big) {
+        t.diag(&format!(
+            "bench: crypto.sha1 through Lua: 4 KiB {a:.0} MB/s, 1 MiB {b:.0} MB/s"
+        ));
+    }
+    crate::sys::lua("bench_s = nil").ok();
+    t.ok(
+        small.is_some() && big.is_some(),
+        "crypto.sha1 throughput measured (figures above)",
+    );
+}

@@ -25,6 +25,7 @@ fn main() {
         "syscall" => syscall::bad_inputs(&mut t),
         "concurrency" => syscall::concurrency(&mut t, num(1, 8), num(2, 10_000)),
         "bench" => bench::run(&mut t),
+        "sha1bench" => bench::sha1(&mut t),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
