@@ -1,7 +1,6 @@
 //! A lunatik-ng state for userspace: the shared engine behind a mutex, as the
 //! kernel module keeps its states behind a sleeping lock.
 
-use std::ffi::CStr;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -113,19 +112,6 @@ impl Engine {
     pub fn memory(&self) -> (usize, usize) {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         (g.0.used(), g.0.peak())
-    }
-
-    /// Runs `code` under chunk name `name` (as `@name` in messages).
-    pub fn exec_named(&self, code: &[u8], name: &CStr) -> Reply {
-        let mut out = vec![0u8; 1 << 16];
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        // SAFETY: the mutex is held: this thread alone uses the state.
-        let report = unsafe { exec::exec(&mut *g.0, code, name, &mut out) };
-        out.truncate(report.len.min(out.len() - 1));
-        Reply {
-            outcome: report.outcome,
-            text: out,
-        }
     }
 }
 

@@ -161,10 +161,6 @@ impl Lua {
         Lua { l }
     }
 
-    pub fn raw(self) -> *mut ffi::lua_State {
-        self.l
-    }
-
     /// Installs the panic handler. Call once on a new state.
     pub fn set_panic(self) {
         // SAFETY: `self.l` is valid; setting the handler cannot fail.

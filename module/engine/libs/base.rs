@@ -6,7 +6,7 @@
 
 use core::ffi::c_int;
 
-use crate::lua::{Lua, Result, Type};
+use crate::lua::{Lua, Result};
 use crate::platform;
 
 pub fn open(lua: Lua) {
@@ -56,9 +56,4 @@ fn printk(lua: Lua) -> Result<c_int> {
 fn gc_count(lua: Lua) -> Result<c_int> {
     lua.push_integer((lua.memory_used() / 1024) as i64);
     Ok(1)
-}
-
-/// Is the value at `idx` absent?
-pub fn is_none_or_nil(lua: Lua, idx: c_int) -> bool {
-    matches!(lua.type_of(idx), Type::None | Type::Nil)
 }
