@@ -120,6 +120,10 @@ pub fn stats() -> Stats {
         builtin: 0,
         failed: 0,
         rejected: 0,
+        decide_ns_policy: 0,
+        decide_ns_builtin: 0,
+        layoutget_ns_policy: 0,
+        layoutget_ns_builtin: 0,
     };
     // SAFETY: fills the structure.
     unsafe { bindings::nfsd_pnfs_policy_stats(&mut nfsd) };

@@ -125,6 +125,15 @@ tap_renumber < <(client bench)
 diag "bench: the LAYOUTGET lines above are with the script; without it:"
 tap_renumber < <(client bench)
 diag "stats: $(cat /sys/module/lunatik/parameters/pnfs_stats)"
+# nfsd's own averages (server side): deciding, and all of proc_layoutget,
+# for the layouts the Lua policy decided and for the built-in ones.
+nstats=$(cat /sys/module/nfsd/parameters/pnfs_policy_stats)
+diag "nfsd: $nstats"
+awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
+	END {
+		printf "# bench: decision: Lua default policy %d ns, built-in %d ns, ratio %.0f\n", v["decide_ns_policy"], v["decide_ns_builtin"], v["decide_ns_policy"] / (v["decide_ns_builtin"] ? v["decide_ns_builtin"] : 1)
+		printf "# bench: server-side LAYOUTGET (proc_layoutget): with the script %d ns, without %d ns\n", v["layoutget_ns_policy"], v["layoutget_ns_builtin"]
+	}' <<<"$nstats"
 
 rmmod lunatik
 pnfs_server_down >>"$RESULTS/policy-setup.log" 2>&1
