@@ -208,3 +208,39 @@ do_build() {
 	echo "$khash" >"$STAMPS/kernel"
 	echo "$mhash" >"$STAMPS/module"
 }
+
+# check-patches: each patch of the series, applied in order to a scratch
+# copy of the pristine tree, must pass checkpatch and build the C it touches
+# (fs/nfsd/, the syscall stub) with the testbed's configuration.
+do_check_patches() {
+	local w=$CACHE/patchcheck p f k=0 bad=0 start
+	ensure_pristine
+	[ -f "$OBJ/.config" ] || die "build the kernel first: testbed/run build"
+	rm -rf "$w"
+	mkdir -p "$w/obj"
+	cp -al "$CACHE/linux-pristine" "$w/src"
+	for p in "$REPO"/nfsd-patches/*.patch; do
+		k=$((k + 1))
+		# break the hard links of the files the patch changes
+		for f in $(sed -n 's|^+++ b/||p' "$p"); do
+			[ -f "$w/src/$f" ] && cp --remove-destination "$w/src/$f" "$w/src/$f.tmp" &&
+				mv "$w/src/$f.tmp" "$w/src/$f"
+		done
+		(cd "$w/src" && patch -p1 -s -N --no-backup-if-mismatch <"$p") ||
+			die "$(basename "$p") does not apply"
+		"$SRC/scripts/checkpatch.pl" --no-tree -q "$p" | grep -E '^(ERROR|WARNING|CHECK)' |
+			sed "s|^|    $(basename "$p"): |"
+		cp "$OBJ/.config" "$w/obj/.config"
+		make -s -C "$w/src" O="$w/obj" olddefconfig >/dev/null 2>&1
+		start=$(date +%s)
+		if make -s -C "$w/src" O="$w/obj" -j"$JOBS" fs/nfsd/ lib/lunatik_syscall.o \
+			kernel/sys_ni.o >"$w/make-$k.log" 2>&1; then
+			note "$(basename "$p"): builds ($(($(date +%s) - start)) s)"
+		else
+			tail -n 20 "$w/make-$k.log"
+			note "$(basename "$p"): BUILD FAILED (log: $w/make-$k.log)"
+			bad=1
+		fi
+	done
+	[ $bad = 0 ]
+}
