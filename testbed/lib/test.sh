@@ -90,7 +90,7 @@ run_guest_suites() {
 	ACCEL=$accel
 	note "guest: $accel, $CPUS CPUs, $MEM, hard timeout ${GUEST_TIMEOUT}s; results in $RUN"
 	step "boot the guest and run suites: $*" guest_run "$accel" "$RUN" "$RUN/console.log" \
-		"LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} $TESTBED/guest/run-suites $RUN $*" || rc=$?
+		"LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} $TESTBED/guest/run-suites $RUN $*" || rc=$?
 	for suite in "$@"; do
 		tally_tap "$suite"
 	done

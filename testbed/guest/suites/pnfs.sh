@@ -43,7 +43,9 @@ tap_renumber < <(client bench)
 
 if [ -n "${PYNFS_DIR:-}" ] && [ -x "$PYNFS_DIR/nfs4.1/testserver.py" ]; then
 	for flag in pnfs all; do
-		(cd "$PYNFS_DIR/nfs4.1" && timeout 900 ./testserver.py "$PNFS_MDS:$PNFS_EXPORT" --maketree "$flag") \
+		# The export is the NFSv4 root of the server: path "/pynfs" in it.
+		mkdir -p "$PNFS_EXPORT/pynfs" && chmod 1777 "$PNFS_EXPORT/pynfs"
+		(cd "$PYNFS_DIR/nfs4.1" && timeout 1800 /usr/bin/python3 ./testserver.py "$PNFS_MDS:/pynfs" --maketree "$flag") \
 			>"$RESULTS/pynfs-$flag.log" 2>&1
 		diag "$(tail -n 3 "$RESULTS/pynfs-$flag.log")"
 		grep -qE "Of those: [0-9]+ Skipped, [0-9]+ Failed" "$RESULTS/pynfs-$flag.log"
