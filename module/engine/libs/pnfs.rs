@@ -163,26 +163,26 @@ fn dataservers(lua: Lua) -> Result<c_int> {
 fn stats(lua: Lua) -> Result<c_int> {
     let s = platform::pnfs_stats();
     lua.new_table(0, 6);
-    for (name, v) in [
-        (c"decisions", s.decisions),
-        (c"errors", s.errors),
-        (c"fallbacks", s.fallbacks),
-        (c"median_ns", s.median_ns),
-        (c"max_ns", s.max_ns),
-    ] {
-        lua.push_integer(v as Integer);
-        lua.set_field(-2, name);
-    }
+    set_ints(
+        lua,
+        &[
+            (c"decisions", s.decisions),
+            (c"errors", s.errors),
+            (c"fallbacks", s.fallbacks),
+            (c"median_ns", s.median_ns),
+            (c"max_ns", s.max_ns),
+        ],
+    );
     lua.new_table(0, 4);
-    for (name, v) in [
-        (c"policy", s.nfsd_policy),
-        (c"builtin", s.nfsd_builtin),
-        (c"failed", s.nfsd_failed),
-        (c"rejected", s.nfsd_rejected),
-    ] {
-        lua.push_integer(v as Integer);
-        lua.set_field(-2, name);
-    }
+    set_ints(
+        lua,
+        &[
+            (c"policy", s.nfsd_policy),
+            (c"builtin", s.nfsd_builtin),
+            (c"failed", s.nfsd_failed),
+            (c"rejected", s.nfsd_rejected),
+        ],
+    );
     lua.set_field(-2, c"nfsd");
     Ok(1)
 }
@@ -202,6 +202,13 @@ struct DecideArgs<'a, 'b> {
 fn set_int(lua: Lua, name: &CStr, v: u64) {
     lua.push_integer(v as Integer);
     lua.set_field(-2, name);
+}
+
+/// `t[name] = v` for each pair, t the table on top.
+fn set_ints(lua: Lua, fields: &[(&CStr, u64)]) {
+    for &(name, v) in fields {
+        set_int(lua, name, v);
+    }
 }
 
 /// An integer field of the answer, or `default` when absent.
