@@ -59,3 +59,38 @@ pub fn check(expect: &Expect, failed: bool, text: &str) -> bool {
         Expect::Fails(e) => failed && text.contains(e.as_str()),
     }
 }
+
+/// One case of lua/tests/hostile.lua: "-- case: NAME | expect: A|B" then
+/// its code; the error message must contain one of the alternatives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub name: String,
+    pub expect: Vec<String>,
+    pub code: String,
+}
+
+/// The cases of a hostile-scripts file.
+pub fn parse_cases(src: &str) -> Vec<Case> {
+    let mut out: Vec<Case> = Vec::new();
+    for line in src.lines() {
+        if let Some(rest) = line.strip_prefix("-- case: ") {
+            let (name, expect) = rest.split_once(" | expect: ").unwrap_or((rest, ""));
+            out.push(Case {
+                name: name.to_string(),
+                expect: expect.split('|').map(str::to_string).collect(),
+                code: String::new(),
+            });
+        } else if let Some(last) = out.last_mut() {
+            last.code.push_str(line);
+            last.code.push('\n');
+        }
+    }
+    out
+}
+
+impl Case {
+    /// Whether a Lua error message is one this case expects.
+    pub fn matches(&self, message: &str) -> bool {
+        self.expect.iter().any(|a| message.contains(a.as_str()))
+    }
+}

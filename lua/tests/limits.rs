@@ -1,6 +1,7 @@
 //! The hostile scripts of lua/tests/hostile.lua on the twin: each ends in the
 //! expected Lua error, and the state answers the next call.
 
+use lunatik_lua::examples;
 use lunatik_lua::exec::Outcome;
 use lunatik_lua::{Engine, Limits};
 
@@ -9,36 +10,20 @@ const LIMITS: Limits = Limits {
     instructions: 10_000_000,
 };
 
-/// (name, expected alternatives, code) of every case.
-fn cases() -> Vec<(String, Vec<String>, String)> {
-    let src = include_str!("hostile.lua");
-    let mut out: Vec<(String, Vec<String>, String)> = Vec::new();
-    for line in src.lines() {
-        if let Some(rest) = line.strip_prefix("-- case: ") {
-            let (name, expect) = rest.split_once(" | expect: ").expect("case line");
-            let alts = expect.split('|').map(str::to_string).collect();
-            out.push((name.to_string(), alts, String::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.2.push_str(line);
-            last.2.push('\n');
-        }
-    }
-    out
-}
-
 #[test]
 fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
     let engine = Engine::new(LIMITS).expect("state");
-    let cases = cases();
+    let cases = examples::parse_cases(include_str!("hostile.lua"));
     assert!(cases.len() >= 14);
     let mut failures = Vec::new();
-    for (name, alts, code) in &cases {
-        let reply = engine.exec(code.as_bytes());
+    for case in &cases {
+        let name = &case.name;
+        let reply = engine.exec(case.code.as_bytes());
         let text = reply.text();
-        if reply.outcome != Outcome::Failed || !alts.iter().any(|a| text.contains(a.as_str())) {
+        if reply.outcome != Outcome::Failed || !case.matches(&text) {
             failures.push(format!(
-                "{name}: {:?} {text:?}, expected one of {alts:?}",
-                reply.outcome
+                "{name}: {:?} {text:?}, expected one of {:?}",
+                reply.outcome, case.expect
             ));
         }
         let after = engine.exec(b"return 40 + 2");

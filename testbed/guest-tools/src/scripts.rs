@@ -30,29 +30,18 @@ pub fn examples(t: &mut Tap, doc: &str) {
 
 pub fn hostile(t: &mut Tap, file: &str) {
     let src = std::fs::read_to_string(file).unwrap_or_default();
-    let mut cases: Vec<(String, Vec<String>, String)> = Vec::new();
-    for line in src.lines() {
-        if let Some(rest) = line.strip_prefix("-- case: ") {
-            let (name, expect) = rest.split_once(" | expect: ").unwrap_or((rest, ""));
-            let alts = expect.split('|').map(str::to_string).collect();
-            cases.push((name.to_string(), alts, String::new()));
-        } else if let Some(last) = cases.last_mut() {
-            last.2.push_str(line);
-            last.2.push('\n');
-        }
-    }
+    let cases = examples::parse_cases(&src);
     t.ok(cases.len() >= 14, &format!("{file}: {} cases", cases.len()));
-    for (name, alts, code) in &cases {
-        let got = lua(code);
-        let pass = matches!(&got, Ok((true, m)) if alts.iter().any(|a| m.contains(a.as_str())));
-        t.check(
-            pass,
-            &format!("{name}: ends in a Lua error ({})", alts.join(" or ")),
-            || format!("got {got:?}"),
+    for case in &cases {
+        let got = lua(&case.code);
+        let pass = matches!(&got, Ok((true, m)) if case.matches(m));
+        let desc = format!(
+            "{}: ends in a Lua error ({})",
+            case.name,
+            case.expect.join(" or ")
         );
-        t.ok(
-            returns("return 40 + 2", "42"),
-            &format!("{name}: the next call works"),
-        );
+        t.check(pass, &desc, || format!("got {got:?}"));
+        let next = format!("{}: the next call works", case.name);
+        t.ok(returns("return 40 + 2", "42"), &next);
     }
 }
