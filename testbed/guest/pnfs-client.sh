@@ -20,13 +20,14 @@ make_src() {
 # put NAME: copy a source file to the mount and flush it; prints the bytes
 # each link carried meanwhile ("mds ds1 ds2 ds3").
 put() {
-	local before after
-	before=($(pnfs_tx_bytes))
+	local before
+	pnfs_tx
+	before=("${TX[@]}")
 	cp "$WORK/$1" "$PNFS_MNT/$1"
 	sync "$PNFS_MNT/$1"
-	after=($(pnfs_tx_bytes))
-	echo $((after[0] - before[0])) $((after[1] - before[1])) \
-		$((after[2] - before[2])) $((after[3] - before[3]))
+	pnfs_tx
+	echo $((TX[0] - before[0])) $((TX[1] - before[1])) \
+		$((TX[2] - before[2])) $((TX[3] - before[3]))
 }
 
 # near GOT WANT: WANT <= GOT <= WANT * 1.05 + 96 KiB (RPC/TCP overhead).
@@ -188,19 +189,20 @@ phase_bench() {
 	umount "$PNFS_MNT" "$PNFS_PLAIN_MNT"
 }
 
-# Which link carried most of the bytes sent since BEFORE (an array): 1..3
-# for the data servers, 0 for the MDS.
+# busiest_link BEFORE...: which link carried most of the bytes sent since
+# the counters were BEFORE (four numbers), into BUSIEST: 1..3 for the data
+# servers, 0 for the MDS.
 busiest_link() {
-	local -a before=($1) after=($(pnfs_tx_bytes))
-	local i best=0 max=-1 d
+	local -a before=("$@")
+	local i max=-1 d
+	pnfs_tx
 	for i in 0 1 2 3; do
-		d=$((after[i] - before[i]))
+		d=$((TX[i] - before[i]))
 		if [ "$d" -gt "$max" ]; then
 			max=$d
-			best=$i
+			BUSIEST=$i
 		fi
 	done
-	echo "$best"
 }
 
 # phase_placement N PREFIX: N files of 3 stripes (64 KiB each), each stripe
@@ -208,17 +210,19 @@ busiest_link() {
 # server) that carried each stripe.
 phase_placement() {
 	mount_pnfs || { echo "mount failed" >&2; return; }
-	local n=$1 prefix=$2 i k before
+	local n=$1 prefix=$2 i k f got before
 	for i in $(seq "$n"); do
-		local f="$prefix$i"
+		f="$prefix$i"
+		got=""
 		make_src "$f" $((3 * 64 * KIB))
 		: >"$PNFS_MNT/$f"
-		local got=""
 		for k in 0 1 2; do
-			before=$(pnfs_tx_bytes)
+			pnfs_tx
+			before=("${TX[@]}")
 			dd if="$WORK/$f" of="$PNFS_MNT/$f" bs=64K skip=$k seek=$k count=1 conv=notrunc status=none
 			sync "$PNFS_MNT/$f"
-			got="$got $(busiest_link "$before")"
+			busiest_link "${before[@]}"
+			got="$got $BUSIEST"
 		done
 		echo "$f $(stat -c %i "$PNFS_MNT/$f")$got"
 	done
@@ -267,16 +271,18 @@ phase_bigwrite() {
 	umount "$PNFS_MNT"
 }
 
-# phase_many PROCS FILES: PROCS processes each create FILES files (4 stripes).
+# phase_many PROCS FILES [DIR]: PROCS processes each create FILES files (4
+# stripes) in DIR1, DIR2, ... (many1, many2, ...).
 phase_many() {
 	mount_pnfs || { ok 1 "mount"; return; }
-	make_src many-src $((4 * 64 * KIB))
-	local p pids=()
+	# Written by the shell itself (text, no process per file).
+	local data p pids=() dir=${3:-many}
+	data=$(head -c $((3 * 64 * KIB)) /dev/urandom | base64 -w 0)
 	for p in $(seq "$1"); do
 		(
-			mkdir -p "$PNFS_MNT/many$p"
+			mkdir -p "$PNFS_MNT/$dir$p"
 			for i in $(seq "$2"); do
-				cp "$WORK/many-src" "$PNFS_MNT/many$p/f$i" || exit 1
+				printf '%s' "$data" >"$PNFS_MNT/$dir$p/f$i" || exit 1
 			done
 		) &
 		pids+=($!)
@@ -302,4 +308,7 @@ phase_demo() {
 	umount "$PNFS_MNT"
 }
 
+# Each phase is marked in the kernel log: the console's timestamps show where
+# the time goes.
+echo "guest: pnfs-client ${*:1:3}" >/dev/kmsg
 "phase_$1" "${@:2}"

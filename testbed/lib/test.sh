@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # test: host checks, guest suites, log scan and the summary.
 
-# Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES=(module engine syscall pnfs policy bench)
+# Guest suites run in this order by default (testbed/guest/suites/NAME.sh),
+# in two guests at once (one per host core: TCG keeps a core busy per busy
+# vCPU, and most suites keep one busy): each string is one guest's share.
+DEFAULT_GUESTS=("module engine syscall pnfs bench" "policy pynfs")
 
 RESULTS_PASS=0
 RESULTS_FAIL=0
@@ -48,9 +50,9 @@ logscan() {
 	"$REPO/target/debug/logscan" "$@"
 }
 
-# tally_tap SUITE: fold one suite's TAP file into the totals.
+# tally_tap DIR SUITE: fold one suite's TAP file into the totals.
 tally_tap() {
-	local suite=$1 tap=$RUN/$1.tap planned=0 seen=0 line status secs
+	local dir=$1 suite=$2 tap=$1/$2.tap planned=0 seen=0 line status secs
 	if [ ! -f "$tap" ]; then
 		record fail "$suite: did not run (guest run ended early)"
 		return
@@ -73,48 +75,78 @@ tally_tap() {
 		"#"*) echo "     $line" ;;
 		esac
 	done <"$tap"
-	read -r status secs <"$RUN/$suite.status" 2>/dev/null || status=missing
+	read -r status secs <"$dir/$suite.status" 2>/dev/null || status=missing
 	if [ "$seen" != "$planned" ]; then
 		record fail "$suite: planned $planned tests, ran $seen (exit status $status)"
-		sed 's/^/     stderr: /' "$RUN/$suite.err" 2>/dev/null | tail -n 20
+		sed 's/^/     stderr: /' "$dir/$suite.err" 2>/dev/null | tail -n 20
 	elif [ "$status" != 0 ] && [ "$status" != 1 ]; then
 		record fail "$suite: suite exited with status $status"
 	fi
 	[ -z "${secs:-}" ] || echo "     ($suite: ${secs} s)"
 }
 
-# run_guest_suites SUITE...: one boot runs them all; then tally and scan.
-run_guest_suites() {
-	local accel suite logs=() rc=0
-	accel=$(choose_accel)
-	ACCEL=$accel
-	note "guest: $accel, $CPUS CPUs, $MEM, hard timeout ${GUEST_TIMEOUT}s; results in $RUN"
-	step "boot the guest and run suites: $*" guest_run "$accel" "$RUN" "$RUN/console.log" \
-		"LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} $TESTBED/guest/run-suites $RUN $*" || rc=$?
+# guest_results NAME DIR SUITE...: the results of one guest run: its suites,
+# its end, its kmemleak scan and its kernel log.
+guest_results() {
+	local name=$1 dir=$2 suite logs=() f
+	shift 2
 	for suite in "$@"; do
-		tally_tap "$suite"
+		tally_tap "$dir" "$suite"
 	done
-	if [ -f "$RUN/done" ]; then
-		record pass "guest: run completed and powered off"
+	if [ -f "$dir/done" ]; then
+		record pass "$name: run completed and powered off"
 	else
-		record fail "guest: run did not complete (exit $rc; console: $RUN/console.log)"
-		tail -n 30 "$RUN/console.log"
+		record fail "$name: run did not complete (console: $dir/console.log)"
+		tail -n 30 "$dir/console.log"
 	fi
 	for f in console.log dmesg.txt kmemleak.txt; do
-		[ -f "$RUN/$f" ] && logs+=("$RUN/$f")
+		[ -f "$dir/$f" ] && logs+=("$dir/$f")
 	done
-	if [ "$(cat "$RUN/kmemleak.status" 2>/dev/null)" != present ]; then
-		record fail "guest: kmemleak scan (no /sys/kernel/debug/kmemleak)"
+	if [ "$(cat "$dir/kmemleak.status" 2>/dev/null)" != present ]; then
+		record fail "$name: kmemleak scan (no /sys/kernel/debug/kmemleak)"
 	fi
-	if [ ! -f "$RUN/dmesg.txt" ]; then
-		logscan "${logs[@]}" >"$RUN/logscan.txt" 2>&1 || sed 's/^/     /' "$RUN/logscan.txt" | head -n 40
-		record fail "guest: kernel log incomplete (no dmesg.txt; console: $RUN/console.log)"
-	elif logscan "${logs[@]}" >"$RUN/logscan.txt" 2>&1; then
-		record pass "guest: kernel log clean (no oops, BUG, WARNING, stall or leak)"
+	if [ ! -f "$dir/dmesg.txt" ]; then
+		logscan "${logs[@]}" >"$dir/logscan.txt" 2>&1 || sed 's/^/     /' "$dir/logscan.txt" | head -n 40
+		record fail "$name: kernel log incomplete (no dmesg.txt; console: $dir/console.log)"
+	elif logscan "${logs[@]}" >"$dir/logscan.txt" 2>&1; then
+		record pass "$name: kernel log clean (no oops, BUG, WARNING, stall or leak)"
 	else
-		sed 's/^/     /' "$RUN/logscan.txt" | head -n 40
-		record fail "guest: kernel log reports problems (see $RUN/logscan.txt)"
+		sed 's/^/     /' "$dir/logscan.txt" | head -n 40
+		record fail "$name: kernel log reports problems (see $dir/logscan.txt)"
 	fi
+}
+
+# run_guest_suites SHARE...: one guest per SHARE (a space-separated list of
+# suites), all booted at once; each runs its suites in order. Then the
+# results of each, in the same order.
+run_guest_suites() {
+	local accel share i=0 dir cmd pids=() dirs=() names=()
+	accel=$(choose_accel)
+	ACCEL=$accel
+	note "guest: $accel, $# guest(s) at once, $CPUS CPUs and $MEM each, hard timeout ${GUEST_TIMEOUT}s; results in $RUN"
+	for share in "$@"; do
+		i=$((i + 1))
+		dir=$RUN
+		names+=("guest")
+		if [ $# -gt 1 ]; then
+			dir=$RUN/guest$i
+			names[i - 1]="guest $i"
+		fi
+		mkdir -p "$dir"
+		dirs+=("$dir")
+		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} $TESTBED/guest/run-suites $dir $share"
+		step "${names[i - 1]}: boot and run suites: $share" guest_run "$accel" "$dir" "$dir/console.log" "$cmd" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[i]}" || true
+	done
+	i=0
+	for share in "$@"; do
+		# shellcheck disable=SC2086 # a share is a list of suite names
+		guest_results "${names[i]}" "${dirs[i]}" $share
+		i=$((i + 1))
+	done
 }
 
 new_run_dir() {
@@ -139,8 +171,8 @@ summary() {
 }
 
 do_test() {
-	local suites=("$@") start
-	[ ${#suites[@]} -gt 0 ] || suites=("${DEFAULT_SUITES[@]}")
+	local shares=("$*") start
+	[ $# -gt 0 ] || shares=("${DEFAULT_GUESTS[@]}")
 	start=$(date +%s)
 	step "setup" do_setup
 	new_run_dir
@@ -148,7 +180,7 @@ do_test() {
 	run_host_checks
 	if (do_build) && step "build the userspace tools (lunatik, guest tests)" build_tools; then
 		record pass "build: kernel and module"
-		run_guest_suites "${suites[@]}"
+		run_guest_suites "${shares[@]}"
 	else
 		record fail "build: kernel and module (see the output above)"
 	fi
@@ -162,6 +194,6 @@ do_guest_test() {
 	new_run_dir
 	do_build
 	step "build the userspace tools (lunatik, guest tests)" build_tools
-	run_guest_suites "$@"
+	run_guest_suites "$*"
 	summary
 }

@@ -7,8 +7,10 @@
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
+//!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
 
 mod bench;
+mod cycles;
 mod scripts;
 mod sys;
 mod syscall;
@@ -26,12 +28,13 @@ fn main() {
         "concurrency" => syscall::concurrency(&mut t, num(1, 8), num(2, 10_000)),
         "bench" => bench::run(&mut t),
         "sha1bench" => bench::sha1(&mut t),
+        "cycles" => cycles::run(&mut t, arg(1), num(2, 100)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench, sha1bench, hammer, cycles");
             std::process::exit(2);
         }
     }

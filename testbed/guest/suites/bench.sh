@@ -4,7 +4,7 @@
 # creation time, `return 1` calls per second from 1 and 2 processes and as a
 # ratio to getppid(), and crypto.sha1 against the kernel's SHA-1 alone.
 . "$GUEST/tap.sh"
-TOOLS=$REPO/target/debug/lunatik-guest-tests
+. "$GUEST/bin.sh"
 
 mark=$(dmesg_mark)
 check "insmod lunatik.ko bench=1" insmod "$LUNATIK_KO" bench=1

@@ -3,8 +3,7 @@
 # scripts of lua/tests/hostile.lua, no floating point in the module, and 100
 # load/unload cycles with work in between (kmemleak checks the whole run).
 . "$GUEST/tap.sh"
-TOOLS=$REPO/target/debug/lunatik-guest-tests
-LUNATIK=$REPO/target/debug/lunatik
+. "$GUEST/bin.sh"
 
 insmod "$LUNATIK_KO" || { echo "1..1"; echo "not ok 1 - insmod lunatik.ko"; exit 1; }
 tap_renumber < <("$TOOLS" examples "$REPO/docs/lua-api.md")
@@ -32,13 +31,7 @@ fi
 rmmod lunatik
 ok $? "rmmod after the engine tests"
 
-# 100 loads and unloads, with work in between.
-bad=0
-for i in $(seq 100); do
-	insmod "$LUNATIK_KO" || { bad=$((bad + 1)); break; }
-	out=$("$LUNATIK" eval "local t = {} for i = 1, 1000 do t[i] = crypto.sha1(tostring(i)):hex() end return #t, $i")
-	[ "$out" = "1000	$i" ] || { bad=$((bad + 1)); diag "cycle $i: $out"; }
-	rmmod lunatik || { bad=$((bad + 1)); break; }
-done
-ok $bad "100 load / work / unload cycles"
+# 100 loads and unloads, with work in between (one process: finit_module,
+# a call, delete_module).
+tap_renumber < <("$TOOLS" cycles "$LUNATIK_KO" 100)
 tap_plan

@@ -41,20 +41,5 @@ pnfs_dataservers "${PNFS_DS[@]}"
 
 tap_renumber < <(client bench)
 
-if [ -n "${PYNFS_DIR:-}" ] && [ -x "$PYNFS_DIR/nfs4.1/testserver.py" ]; then
-	for flag in pnfs all; do
-		# The export is the NFSv4 root of the server: path "/pynfs" in it.
-		mkdir -p "$PNFS_EXPORT/pynfs" && chmod 1777 "$PNFS_EXPORT/pynfs"
-		(cd "$PYNFS_DIR/nfs4.1" && timeout 1800 /usr/bin/python3 ./testserver.py "$PNFS_MDS:/pynfs" --maketree "$flag") \
-			>"$RESULTS/pynfs-$flag.log" 2>&1
-		diag "$(tail -n 3 "$RESULTS/pynfs-$flag.log")"
-		grep -qE "Of those: [0-9]+ Skipped, [0-9]+ Failed" "$RESULTS/pynfs-$flag.log"
-		ok $? "pynfs NFSv4.1 '$flag' ran (results above)"
-	done
-else
-	skip "pynfs NFSv4.1 'pnfs' tests" "PYNFS_DIR does not name a pynfs checkout"
-	skip "pynfs NFSv4.1 'all' tests" "PYNFS_DIR does not name a pynfs checkout"
-fi
-
 pnfs_server_down >>"$RESULTS/pnfs-setup.log" 2>&1
 tap_plan

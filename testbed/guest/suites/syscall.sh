@@ -3,8 +3,7 @@
 # persistent default state, bad input, EPERM, 8 x 10,000 concurrent calls,
 # ENOSYS without the module, and unloading while calls are in flight.
 . "$GUEST/tap.sh"
-TOOLS=$REPO/target/debug/lunatik-guest-tests
-LUNATIK=$REPO/target/debug/lunatik
+. "$GUEST/bin.sh"
 
 # expect_cli DESC STATUS OUTPUT CMD...: exit status and stdout of the CLI.
 expect_cli() {
