@@ -11,6 +11,10 @@ CACHE=${LUNATIK_CACHE:-$DEFAULT_CACHE}
 MEM=${LUNATIK_MEM:-$DEFAULT_MEM}
 CPUS=${LUNATIK_CPUS:-$DEFAULT_CPUS}
 GUEST_TIMEOUT=${LUNATIK_TIMEOUT:-$DEFAULT_TIMEOUT}
+# pynfs (when PYNFS_DIR is set) adds two runs of up to PYNFS_TIMEOUT each.
+if [ -n "${PYNFS_DIR:-}" ] && [ -z "${LUNATIK_TIMEOUT:-}" ]; then
+	GUEST_TIMEOUT=$((GUEST_TIMEOUT + 2 * ${PYNFS_TIMEOUT:-1500} + 300))
+fi
 JOBS=${LUNATIK_JOBS:-$DEFAULT_JOBS}
 
 # The kernel the whole project is written against (Debian's linux-source-6.12).
