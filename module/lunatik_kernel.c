@@ -24,6 +24,7 @@
 #include <linux/socket.h>
 
 #include "lua/lunatik_port.h"
+#include "lunatik_kernel.h"
 
 unsigned long lunatik_max_memory = 8UL << 20;
 module_param_named(max_memory, lunatik_max_memory, ulong, 0444);
@@ -174,12 +175,10 @@ module_param_named(max_policy_instructions, lunatik_max_policy_instructions,
 MODULE_PARM_DESC(max_policy_instructions,
 		 "Lua instructions per layout decision (default 1000000)");
 
-unsigned int lunatik_policy_lock_ms = 20;
+unsigned int lunatik_policy_lock_ms = 100;
 module_param_named(policy_lock_ms, lunatik_policy_lock_ms, uint, 0444);
 MODULE_PARM_DESC(policy_lock_ms,
-		 "Longest wait of an nfsd thread for the Lua state, in ms (default 20)");
-
-int lunatik_pnfs_stats_text(char *buf, size_t size);
+		 "Longest wait of an nfsd thread for the Lua state, in ms (default 100)");
 
 static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
 {

@@ -16,6 +16,9 @@ if [ -n "${PYNFS_DIR:-}" ] && [ -z "${LUNATIK_TIMEOUT:-}" ]; then
 	GUEST_TIMEOUT=$((GUEST_TIMEOUT + 2 * ${PYNFS_TIMEOUT:-1500} + 300))
 fi
 JOBS=${LUNATIK_JOBS:-$DEFAULT_JOBS}
+# Guests booted at once by `test` (1 or 2): two from 4 host cores on.
+DEFAULT_GUESTS=$(($(nproc) >= 4 ? 2 : 1))
+GUESTS=${LUNATIK_GUESTS:-$DEFAULT_GUESTS}
 
 # The kernel the whole project is written against (Debian's linux-source-6.12).
 KERNEL_PKG=linux-source-6.12
