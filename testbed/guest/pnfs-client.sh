@@ -188,7 +188,7 @@ phase_bench() {
 	read -r _ nw nr < <(sed -n 2p "$WORK/bench")
 	diag "bench: 64 MiB write: pNFS FILES ${pw} MiB/s, plain NFSv4.1 ${nw} MiB/s, ratio $(awk -v a="$pw" -v b="$nw" 'BEGIN{printf "%.2f", a/(b?b:1)}')"
 	diag "bench: 64 MiB read:  pNFS FILES ${pr} MiB/s, plain NFSv4.1 ${nr} MiB/s, ratio $(awk -v a="$pr" -v b="$nr" 'BEGIN{printf "%.2f", a/(b?b:1)}')"
-	awk '$1 == "device" { on = ($5 == "'"$PNFS_MNT"'") } on && $1 == "LAYOUTGET:" { printf "# bench: LAYOUTGET: %d calls, %.2f ms average round trip, %.2f ms average execute (client side)\n", $2, $8 / ($2 ? $2 : 1), $9 / ($2 ? $2 : 1) }' /proc/self/mountstats
+	awk '$1 == "device" { on = ($5 == "'"$PNFS_MNT"'") } on && $1 == "LAYOUTGET:" && $2 > 0 { printf "# bench: LAYOUTGET: %d calls, %.2f ms average round trip, %.2f ms average execute (client side)\n", $2, $8 / ($2 ? $2 : 1), $9 / ($2 ? $2 : 1) }' /proc/self/mountstats
 	# A figure for pNFS is one only if the write went to the data servers.
 	ok $([ "$ds" -ge $((64 * MIB)) ]; echo $?) "pNFS and plain NFSv4.1 throughput measured (figures above); the data servers carried the pNFS write ($ds bytes)"
 	umount "$PNFS_MNT" "$PNFS_PLAIN_MNT"

@@ -40,6 +40,11 @@ tap_renumber < <(client dslist)
 pnfs_dataservers "${PNFS_DS[@]}"
 
 tap_renumber < <(client bench)
+# nfsd's own timing of proc_layoutget (server side), over this suite's
+# layouts: those the C test policy decided and the built-in ones.
+awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
+	END { printf "# bench: server-side LAYOUTGET (proc_layoutget): %d ns average built-in (%d layouts), %d ns by the test policy (%d)\n", v["layoutget_ns_builtin"], v["builtin"], v["layoutget_ns_policy"], v["policy"] }' \
+	/sys/module/nfsd/parameters/pnfs_policy_stats
 
 pnfs_server_down >>"$RESULTS/pnfs-setup.log" 2>&1
 tap_plan
