@@ -309,7 +309,7 @@ phase_demo() {
 		read -r mds d1 d2 d3 < <(put "$f")
 		echo "$f $(stat -c %i "$PNFS_MNT/$f") $mds $d1 $d2 $d3"
 	done
-	echo "# client mountstats: layout $(pnfs_mountstat pnfs | head -n1), LAYOUTGET $(pnfs_mountstat LAYOUTGET | head -n1), GETDEVICEINFO $(pnfs_mountstat GETDEVICEINFO | head -n1), pNFS READ/WRITE events $(pnfs_mountstat events | head -n1)"
+	echo "# client mountstats: layout $(pnfs_mountstat pnfs | head -n1), LAYOUTGET $(pnfs_mountstat LAYOUTGET | head -n1) (most ride in OPEN compounds), GETDEVICEINFO $(pnfs_mountstat GETDEVICEINFO | head -n1), pNFS READ/WRITE events $(pnfs_mountstat events | head -n1)"
 	umount "$PNFS_MNT"
 }
 
