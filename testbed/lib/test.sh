@@ -28,11 +28,13 @@ record() { # record pass|fail|skip DESCRIPTION
 }
 
 host_check() { # host_check DESCRIPTION CMD...
-	local desc=$1 log
+	local desc=$1 log start secs
 	shift
 	log=$RUN/host-$(echo "$desc" | tr -c 'a-zA-Z0-9\n' '-').log
-	if step "$desc" "$@" >"$log" 2>&1; then
-		record pass "host: $desc"
+	start=$(date +%s.%N)
+	if "$@" >"$log" 2>&1; then
+		secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+		record pass "host: $desc ($secs s)"
 	else
 		tail -n 40 "$log"
 		record fail "host: $desc (log: $log)"
