@@ -83,7 +83,7 @@ pub fn pnfs_set_dataservers(list: &[u8]) -> Result<(), &'static CStr> {
     if list.len() >= text.len() {
         return Err(c"too many data servers (at most 64)");
     }
-    text[..list.len()].copy_from_slice(list);
+    crate::libs::copy_bytes(&mut text[..list.len()], list);
     // SAFETY: `text` is NUL-terminated.
     let ret = unsafe { bindings::nfsd_pnfs_set_dataservers(text.as_ptr().cast()) };
     if ret == 0 {

@@ -149,7 +149,7 @@ struct Text<'a> {
 impl Write for Text<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let n = s.len().min(self.buf.len().saturating_sub(self.len));
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        crate::libs::copy_bytes(&mut self.buf[self.len..self.len + n], &s.as_bytes()[..n]);
         self.len += n;
         Ok(())
     }
@@ -250,6 +250,6 @@ unsafe extern "C" fn layout(
     out.stripe_unit = answer.stripe_unit;
     out.first_stripe_index = answer.first_stripe_index;
     out.count = answer.count;
-    out.ds.copy_from_slice(&answer.ds);
+    out.ds = answer.ds;
     0
 }

@@ -44,7 +44,7 @@ impl Sink<'_> {
         let room = self.out.len().saturating_sub(1);
         if self.len < room {
             let n = bytes.len().min(room - self.len);
-            self.out[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+            crate::libs::copy_bytes(&mut self.out[self.len..self.len + n], &bytes[..n]);
         }
         self.len = self.len.saturating_add(bytes.len());
     }

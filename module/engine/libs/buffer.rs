@@ -72,7 +72,7 @@ fn new(lua: Lua) -> Result<c_int> {
     match lua.type_of(1) {
         Type::String => {
             let s = lua.arg_bytes(1)?;
-            push_new(lua, s.len()).copy_from_slice(s);
+            super::copy_bytes(push_new(lua, s.len()), s);
         }
         _ => {
             let n = lua.arg_integer(1)?;
@@ -170,7 +170,7 @@ fn sub(lua: Lua) -> Result<c_int> {
     let i = lua.opt_integer(2, 1)?;
     let j = lua.opt_integer(3, -1)?;
     let (from, to) = span(bytes.len(), i, j);
-    push_new(lua, to - from).copy_from_slice(&bytes[from..to]);
+    super::copy_bytes(push_new(lua, to - from), &bytes[from..to]);
     Ok(1)
 }
 

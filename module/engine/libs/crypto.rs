@@ -23,7 +23,7 @@ fn sha1(lua: Lua) -> Result<c_int> {
     if !platform::sha1(data, &mut digest) {
         return Err(Error::Msg(c"sha1 failed in the kernel crypto API"));
     }
-    out.copy_from_slice(&digest);
+    super::copy_bytes(out, &digest);
     Ok(1)
 }
 

@@ -28,3 +28,16 @@ pub fn open_all(lua: Lua) -> Result<c_int> {
     pnfs::open(lua);
     Ok(0)
 }
+
+/// Copies as many bytes as both slices hold and returns how many.
+///
+/// Unlike `copy_from_slice` this has no panic path for unequal lengths (the
+/// 6.12 objtool does not know that panic as `noreturn` and warns); every
+/// caller passes equal lengths or wants the prefix that fits.
+pub fn copy_bytes(dst: &mut [u8], src: &[u8]) -> usize {
+    let n = dst.len().min(src.len());
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    n
+}

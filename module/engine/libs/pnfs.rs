@@ -241,7 +241,7 @@ fn decide_entry(lua: Lua) -> Result<c_int> {
     let f = args.file;
     lua.new_table(0, 11);
     set_int(lua, c"ino", f.ino);
-    buffer::push_new(lua, f.fh.len()).copy_from_slice(f.fh);
+    super::copy_bytes(buffer::push_new(lua, f.fh.len()), f.fh);
     lua.set_field(-2, c"fh");
     set_int(lua, c"size", f.size);
     set_int(lua, c"uid", u64::from(f.uid));
