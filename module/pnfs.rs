@@ -148,9 +148,9 @@ struct Text<'a> {
 
 impl Write for Text<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let n = s.len().min(self.buf.len().saturating_sub(self.len));
-        crate::libs::copy_bytes(&mut self.buf[self.len..self.len + n], &s.as_bytes()[..n]);
-        self.len += n;
+        if let Some(free) = self.buf.get_mut(self.len..) {
+            self.len += crate::libs::copy_bytes(free, s.as_bytes());
+        }
         Ok(())
     }
 }

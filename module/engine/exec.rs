@@ -42,9 +42,8 @@ struct Sink<'a> {
 impl Sink<'_> {
     fn push(&mut self, bytes: &[u8]) {
         let room = self.out.len().saturating_sub(1);
-        if self.len < room {
-            let n = bytes.len().min(room - self.len);
-            crate::libs::copy_bytes(&mut self.out[self.len..self.len + n], &bytes[..n]);
+        if let Some(free) = self.out.get_mut(self.len..room) {
+            crate::libs::copy_bytes(free, bytes);
         }
         self.len = self.len.saturating_add(bytes.len());
     }
