@@ -97,6 +97,12 @@ pnfs_tx() {
 	done
 }
 
+# stat_in FILE KEY: the value after KEY in FILE's "key value key value ..."
+# line (nfsd's pnfs_policy_stats, the engine's pnfs_stats).
+stat_in() { tr ' ' '\n' <"$1" | awk -v k="$2" 'p == k {print; exit} {p = $0}'; }
+# nfsd_stat KEY: one of nfsd's policy counters or timings.
+nfsd_stat() { stat_in /sys/module/nfsd/parameters/pnfs_policy_stats "$1"; }
+
 # pnfs_mountstat FIELD: from /proc/self/mountstats of the pNFS mount.
 #   pnfs     the layout type line (pnfs=...)
 #   OP       the operation count of OP (LAYOUTGET, GETDEVICEINFO, ...)

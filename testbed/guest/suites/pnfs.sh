@@ -5,7 +5,6 @@
 . "$GUEST/pnfs-env.sh"
 
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
-stat_of() { tr ' ' '\n' </sys/module/nfsd/parameters/pnfs_policy_stats | awk -v k="$1" 'p == k {print; exit} {p = $0}'; }
 
 pnfs_server_up >"$RESULTS/pnfs-setup.log" 2>&1
 if [ "$(cat /proc/fs/nfsd/threads 2>/dev/null)" -gt 0 ] && exportfs | grep -q "$PNFS_EXPORT"; then
@@ -21,15 +20,15 @@ tap_renumber < <(client roundrobin)
 
 # A test policy registered through the API by a C module.
 insmod "$TEST_KMOD" || ok 1 "insmod pnfs_test_policy.ko"
-before=$(stat_of policy)
+before=$(nfsd_stat policy)
 tap_renumber < <(client policy)
-check "the policy decided the layout (policy count $before -> $(stat_of policy))" [ "$(stat_of policy)" -gt "$before" ]
+check "the policy decided the layout (policy count $before -> $(nfsd_stat policy))" [ "$(nfsd_stat policy)" -gt "$before" ]
 
 for mode in zero_su bad_index too_many; do
 	echo "$mode" >/sys/module/pnfs_test_policy/parameters/mode
-	before=$(stat_of rejected)
+	before=$(nfsd_stat rejected)
 	tap_renumber < <(client reject "$mode")
-	check "'$mode' counted as rejected ($before -> $(stat_of rejected))" [ "$(stat_of rejected)" -gt "$before" ]
+	check "'$mode' counted as rejected ($before -> $(nfsd_stat rejected))" [ "$(nfsd_stat rejected)" -gt "$before" ]
 done
 rmmod pnfs_test_policy
 ok $? "rmmod pnfs_test_policy"
@@ -42,9 +41,7 @@ pnfs_dataservers "${PNFS_DS[@]}"
 tap_renumber < <(client bench)
 # nfsd's own timing of proc_layoutget (server side), over this suite's
 # layouts: those the C test policy decided and the built-in ones.
-awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
-	END { printf "# bench: server-side LAYOUTGET (proc_layoutget): %d ns average built-in (%d layouts), %d ns by the test policy (%d)\n", v["layoutget_ns_builtin"], v["builtin"], v["layoutget_ns_policy"], v["policy"] }' \
-	/sys/module/nfsd/parameters/pnfs_policy_stats
+diag "bench: server-side LAYOUTGET (proc_layoutget): $(nfsd_stat layoutget_ns_builtin) ns average built-in ($(nfsd_stat builtin) layouts), $(nfsd_stat layoutget_ns_policy) ns by the test policy ($(nfsd_stat policy))"
 
 pnfs_server_down >>"$RESULTS/pnfs-setup.log" 2>&1
 tap_plan

@@ -10,7 +10,7 @@
 WORK=/tmp/pnfs-work
 
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
-lstat() { tr ' ' '\n' </sys/module/lunatik/parameters/pnfs_stats | awk -v k="$1" 'p == k {print; exit} {p = $0}'; }
+lstat() { stat_in /sys/module/lunatik/parameters/pnfs_stats "$1"; }
 
 # A recorder around the registered layout function: what it was asked and
 # answered, per filehandle, for the checks below.
@@ -97,11 +97,11 @@ check "a policy that never returns is stopped by its budget and counted ($before
 before=$(lstat nfsd_rejected)
 inject fail-reject 'pnfs.register(function(f) return {stripe_unit = 0, servers = {1}} end)'
 check "an answer nfsd rejects is counted ($before -> $(lstat nfsd_rejected) rejected)" [ "$(lstat nfsd_rejected)" -gt "$before" ]
-before=$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)
+before=$(nfsd_stat builtin)
 inject fail-unload rmmod
 check "the engine unloaded during the write" bash -c '! grep -q "^lunatik " /proc/modules'
-check "without the engine nfsd used its built-in layout ($before -> $(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats))" \
-	[ "$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)" -gt "$before" ]
+check "without the engine nfsd used its built-in layout ($before -> $(nfsd_stat builtin))" \
+	[ "$(nfsd_stat builtin)" -gt "$before" ]
 
 # 4. Reloading restores scripted placement.
 insmod "$LUNATIK_KO"
@@ -131,10 +131,10 @@ diag "bench: Lua default policy: median $(lstat median_ns) ns, max $(lstat max_n
 # Layouts by the built-in policy, for its figures: 20 more files with no
 # policy registered.
 "$LUNATIK" eval 'pnfs.unregister()' >/dev/null
-b0=$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)
+b0=$(nfsd_stat builtin)
 tap_renumber < <(client many 2 10 builtin)
-check "20 files without a policy: nfsd's built-in layout ($b0 -> $(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats))" \
-	[ "$(awk '{print $4}' /sys/module/nfsd/parameters/pnfs_policy_stats)" -ge $((b0 + 20)) ]
+check "20 files without a policy: nfsd's built-in layout ($b0 -> $(nfsd_stat builtin))" \
+	[ "$(nfsd_stat builtin)" -ge $((b0 + 20)) ]
 diag "stats: $(cat /sys/module/lunatik/parameters/pnfs_stats)"
 # nfsd's own averages (server side): deciding, and all of proc_layoutget,
 # for the layouts the Lua policy decided and for the built-in ones.
