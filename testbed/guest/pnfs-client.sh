@@ -20,14 +20,11 @@ make_src() {
 # put NAME: copy a source file to the mount and flush it; prints the bytes
 # each link carried meanwhile ("mds ds1 ds2 ds3").
 put() {
-	local before
-	pnfs_tx
-	before=("${TX[@]}")
+	pnfs_tx_mark
 	cp "$WORK/$1" "$PNFS_MNT/$1"
 	sync "$PNFS_MNT/$1"
-	pnfs_tx
-	echo $((TX[0] - before[0])) $((TX[1] - before[1])) \
-		$((TX[2] - before[2])) $((TX[3] - before[3]))
+	pnfs_tx_delta
+	echo "${TX_DELTA[*]}"
 }
 
 # near GOT WANT: WANT <= GOT <= WANT * 1.05 + 96 KiB (RPC/TCP overhead).
@@ -165,17 +162,16 @@ phase_bench() {
 	mkdir -p "$PNFS_PLAIN_MNT"
 	mount -t nfs -o vers=4.1,retry=0 "$PNFS_MDS:/plain" "$PNFS_PLAIN_MNT" || { ok 1 "mount plain"; return; }
 	make_src big $((64 * MIB))
-	local m w r before ds=0
+	local m w r ds=0
 	for m in "$PNFS_MNT" "$PNFS_PLAIN_MNT"; do
 		local t0 t1 t2
-		pnfs_tx
-		before=("${TX[@]}")
+		pnfs_tx_mark
 		t0=$(date +%s%N)
 		cp "$WORK/big" "$m/big"
 		sync "$m/big"
 		t1=$(date +%s%N)
-		pnfs_tx
-		[ "$m" != "$PNFS_MNT" ] || ds=$((TX[1] + TX[2] + TX[3] - before[1] - before[2] - before[3]))
+		pnfs_tx_delta
+		[ "$m" != "$PNFS_MNT" ] || ds=$((TX_DELTA[1] + TX_DELTA[2] + TX_DELTA[3]))
 		echo 3 >/proc/sys/vm/drop_caches
 		cat "$m/big" >/dev/null
 		t2=$(date +%s%N)
@@ -194,17 +190,14 @@ phase_bench() {
 	umount "$PNFS_MNT" "$PNFS_PLAIN_MNT"
 }
 
-# busiest_link BEFORE...: which link carried most of the bytes sent since
-# the counters were BEFORE (four numbers), into BUSIEST: 1..3 for the data
-# servers, 0 for the MDS.
+# busiest_link: which link carried most of the bytes sent since
+# pnfs_tx_mark, into BUSIEST: 1..3 for the data servers, 0 for the MDS.
 busiest_link() {
-	local -a before=("$@")
-	local i max=-1 d
-	pnfs_tx
+	local i max=-1
+	pnfs_tx_delta
 	for i in 0 1 2 3; do
-		d=$((TX[i] - before[i]))
-		if [ "$d" -gt "$max" ]; then
-			max=$d
+		if [ "${TX_DELTA[i]}" -gt "$max" ]; then
+			max=${TX_DELTA[i]}
 			BUSIEST=$i
 		fi
 	done
@@ -215,18 +208,17 @@ busiest_link() {
 # server) that carried each stripe.
 phase_placement() {
 	mount_pnfs || { echo "mount failed" >&2; return; }
-	local n=$1 prefix=$2 i k f got before
+	local n=$1 prefix=$2 i k f got
 	for i in $(seq "$n"); do
 		f="$prefix$i"
 		got=""
 		make_src "$f" $((3 * 64 * KIB))
 		: >"$PNFS_MNT/$f"
 		for k in 0 1 2; do
-			pnfs_tx
-			before=("${TX[@]}")
+			pnfs_tx_mark
 			dd if="$WORK/$f" of="$PNFS_MNT/$f" bs=64K skip=$k seek=$k count=1 conv=notrunc status=none
 			sync "$PNFS_MNT/$f"
-			busiest_link "${before[@]}"
+			busiest_link
 			got="$got $BUSIEST"
 		done
 		echo "$f $(stat -c %i "$PNFS_MNT/$f")$got"

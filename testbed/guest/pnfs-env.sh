@@ -86,14 +86,22 @@ pnfs_server_down() {
 	rm -f "$PNFS_IMG"
 }
 
-# In the client namespace: bytes sent so far on each link (cl0..cl3), into
-# the array TX: kernel counters that nfsd and the engine know nothing of.
-# Read with builtins: under TCG every process started costs tens of ms.
-pnfs_tx() {
+# In the client namespace: bytes sent on each link (cl0..cl3), kernel
+# counters that nfsd and the engine know nothing of. pnfs_tx_mark notes
+# them; pnfs_tx_delta puts the bytes sent since into TX_DELTA (mds ds1 ds2
+# ds3). Read with builtins: under TCG every process started costs tens of ms.
+pnfs_tx_read() { # pnfs_tx_read ARRAY
 	local i
-	TX=()
 	for i in 0 1 2 3; do
-		read -r "TX[i]" <"/sys/class/net/cl$i/statistics/tx_bytes"
+		read -r "$1[i]" <"/sys/class/net/cl$i/statistics/tx_bytes"
+	done
+}
+pnfs_tx_mark() { pnfs_tx_read TX_MARK; }
+pnfs_tx_delta() {
+	local i now
+	pnfs_tx_read now
+	for i in 0 1 2 3; do
+		TX_DELTA[i]=$((now[i] - TX_MARK[i]))
 	done
 }
 
