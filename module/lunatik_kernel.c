@@ -73,6 +73,11 @@ void lunatik_writestringerror(const char *fmt, const char *p)
 	pr_warn("Lua: %s\n", p);
 }
 
+const void *lunatik_current(void)
+{
+	return current;
+}
+
 void lunatik_resched(void)
 {
 	cond_resched();

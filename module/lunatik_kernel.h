@@ -23,6 +23,7 @@ void lunatik_log(const char *s, size_t len);
 void lunatik_writestring(const char *s, size_t len);
 void lunatik_writestringerror(const char *fmt, const char *p);
 void lunatik_resched(void);
+const void *lunatik_current(void);
 void *lunatik_kvrealloc(void *p, size_t size);
 void lunatik_kvfree(void *p);
 void lunatik_fatal(const char *msg, size_t len);

@@ -18,6 +18,7 @@ extern "C" {
     fn lunatik_kvfree(p: *mut c_void);
     fn lunatik_fatal(msg: *const c_char, len: usize) -> !;
     fn lunatik_sha1(data: *const u8, len: usize, out: *mut u8) -> c_int;
+    fn lunatik_current() -> *const c_void;
 }
 
 /// Grows or shrinks a block (`kvrealloc`, never warning on failure).
@@ -67,6 +68,12 @@ pub fn resched() {
 pub fn fatal(msg: &[u8]) -> ! {
     // SAFETY: `msg` is readable for its length; panic() does not return.
     unsafe { lunatik_fatal(msg.as_ptr().cast::<c_char>(), msg.len()) }
+}
+
+/// The running task (`current`) as a number, never 0: who is inside a state.
+pub fn current_thread() -> usize {
+    // SAFETY: reads `current`, always valid in process context.
+    unsafe { lunatik_current() as usize }
 }
 
 /// The kernel measures the real stack (`lunatik_stack_left`): nothing to mark.

@@ -89,9 +89,18 @@ impl State {
     }
 
     /// Takes the lock within `ms` milliseconds, or gives up.
+    ///
+    /// A `Guard` is made only once the lock is held: its `Drop` unlocks, so
+    /// one made and dropped on the timeout path (as `bool::then_some`, which
+    /// evaluates its argument eagerly, did) would release the lock of the
+    /// thread that holds it and let a second thread into the state.
     pub fn lock_within(&self, ms: u32) -> Option<Guard<'_>> {
         // SAFETY: the mutex lives as long as `self`.
-        unsafe { lunatik_mutex_lock_within(self.lock.as_ptr(), ms) }.then_some(Guard { state: self })
+        if unsafe { lunatik_mutex_lock_within(self.lock.as_ptr(), ms) } {
+            Some(Guard { state: self })
+        } else {
+            None
+        }
     }
 }
 

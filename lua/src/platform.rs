@@ -21,6 +21,7 @@ extern "C" {
 }
 
 thread_local! {
+    static THREAD_ID: u8 = const { 0 };
     static STACK_BASE: Cell<usize> = const { Cell::new(0) };
     static LOG: RefCell<Option<Vec<Vec<u8>>>> = const { RefCell::new(None) };
 }
@@ -87,6 +88,11 @@ pub fn take_log() -> Vec<Vec<u8>> {
 
 /// The kernel calls cond_resched() here; userspace threads are preemptible.
 pub fn resched() {}
+
+/// This thread as a number, never 0 (the address of a thread-local).
+pub fn current_thread() -> usize {
+    THREAD_ID.with(|t| t as *const u8 as usize)
+}
 
 /// An unrecoverable internal error.
 pub fn fatal(msg: &[u8]) -> ! {

@@ -9,6 +9,7 @@
 
 use core::ffi::{c_int, c_void, CStr};
 use core::ptr;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::ffi;
 use crate::libs;
@@ -39,6 +40,9 @@ pub struct Ctx {
     csteps: u32,
     hook_period: c_int,
     lua: Option<Lua>,
+    /// The thread inside the state (`platform::current_thread`), 0 when
+    /// none: the assertion that catches two threads in one state.
+    owner: AtomicUsize,
 }
 
 impl Ctx {
@@ -51,6 +55,7 @@ impl Ctx {
             csteps: 0,
             hook_period: HOOK_PERIOD,
             lua: None,
+            owner: AtomicUsize::new(0),
         }
     }
 
@@ -140,15 +145,24 @@ impl Ctx {
     /// As for [`Ctx::enter`].
     pub unsafe fn enter_with<R>(this: *mut Ctx, instructions: i64, f: impl FnOnce(Lua) -> R) -> R {
         platform::stack_enter();
+        let me = platform::current_thread();
+        // SAFETY: `this` is valid (contract); `owner` is atomic, so a second
+        // thread that broke the contract is seen here, not a torn value.
+        if unsafe { (*this).owner.swap(me, Ordering::AcqRel) } != 0 {
+            platform::fatal(TWO_THREADS_MSG);
+        }
         // SAFETY: per the contract above.
         let lua = unsafe {
             (*this).steps_left = instructions;
             (*this).lua
         };
-        match lua {
+        let r = match lua {
             Some(lua) => f(lua),
             None => platform::fatal(b"lunatik: entry into a closed state\n"),
-        }
+        };
+        // SAFETY: as above.
+        unsafe { (*this).owner.store(0, Ordering::Release) };
+        r
     }
 }
 
@@ -198,10 +212,17 @@ fn ctx_of(lua: Lua) -> *mut Ctx {
     lua.extra().cast::<Ctx>()
 }
 
+const TWO_THREADS_MSG: &[u8] =
+    b"lunatik: two threads inside one Lua state (its lock was bypassed); stopping before it corrupts memory\n";
+
 /// Charges `n` steps to the entry's budget; false when it is exhausted.
+/// Also asserts that the caller is the thread that entered the state.
 fn charge(lua: Lua, n: i64) -> bool {
     // SAFETY: the extra space holds the state's `Ctx`, used by this thread.
     let ctx = unsafe { &mut *ctx_of(lua) };
+    if ctx.owner.load(Ordering::Relaxed) != platform::current_thread() {
+        platform::fatal(TWO_THREADS_MSG);
+    }
     ctx.steps_left -= n;
     ctx.steps_left > 0
 }

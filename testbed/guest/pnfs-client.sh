@@ -291,6 +291,41 @@ phase_many() {
 	umount "$PNFS_MNT"
 }
 
+# phase_storm DIR SECONDS PROCS MIN: PROCS processes create and write files
+# (3 stripes each, every file its own content) until SECONDS have passed and
+# the MIN-th file is written; then every file reads back with cold caches.
+phase_storm() {
+	local dir=$1 secs=$2 procs=$3 min=$4 p pids=() bad=0 n f want got
+	mount_pnfs || { ok 1 "mount"; return; }
+	mkdir -p "$PNFS_MNT/$dir"
+	local data end=$((SECONDS + secs))
+	data=$(head -c $((3 * 64 * KIB - 64)) /dev/urandom | base64 -w 0)
+	for p in $(seq "$procs"); do
+		(
+			local i=0
+			while [ $SECONDS -lt $end ] || [ $((i * procs)) -lt "$min" ]; do
+				i=$((i + 1))
+				printf '%s %s\n' "$p.$i" "$data" >"$PNFS_MNT/$dir/f$p.$i" || exit 1
+			done
+		) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	sync
+	n=$(find "$PNFS_MNT/$dir" -type f | wc -l)
+	ok $([ $bad = 0 ] && [ "$n" -ge "$min" ]; echo $?) "$procs processes wrote $n files in ${secs}+ s (at least $min)"
+	echo 3 >/proc/sys/vm/drop_caches
+	bad=0
+	for f in "$PNFS_MNT/$dir"/f*; do
+		want="${f##*/f} $data"
+		IFS= read -r got <"$f"
+		[ "$got" = "$want" ] || { bad=$((bad + 1)); diag "$f differs"; }
+	done
+	ok $bad "$n files read back with cold caches: each holds its own content"
+	echo "$n" >"$WORK/$dir.count"
+	umount "$PNFS_MNT"
+}
+
 # phase_demo NAME...: writes each file (4 stripes of 64 KiB) and prints
 # "NAME INODE MDS DS1 DS2 DS3": the bytes each link carried for it.
 phase_demo() {

@@ -2,13 +2,13 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES="module engine syscall pnfs policy bench pynfs"
+DEFAULT_SUITES="module engine syscall pnfs policy contention bench pynfs"
 # With LUNATIK_GUESTS=2 they are shared between two guests booted at once;
 # each string is one guest's share. The default is one guest below 4 host
 # cores: two guests of 2 vCPUs on 2 cores run no faster in all, and a vCPU
 # descheduled by the host stretches the timed checks (umount, recalls, the
 # Lua lock's bounded wait).
-TWO_GUESTS=("module engine syscall pnfs bench" "policy pynfs")
+TWO_GUESTS=("module engine syscall pnfs contention bench" "policy pynfs")
 
 RESULTS_PASS=0
 RESULTS_FAIL=0

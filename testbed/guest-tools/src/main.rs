@@ -7,6 +7,7 @@
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
+//!   lunatik-guest-tests storm SECONDS CALLERS (long, failing, normal calls)
 //!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
 
 mod bench;
@@ -29,12 +30,13 @@ fn main() {
         "bench" => bench::run(&mut t),
         "sha1bench" => bench::sha1(&mut t),
         "cycles" => cycles::run(&mut t, arg(1), num(2, 100)),
+        "storm" => syscall::storm(&mut t, num(1, 20) as u64, num(2, 1)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench, sha1bench, hammer, cycles");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench, sha1bench, hammer, cycles, storm");
             std::process::exit(2);
         }
     }

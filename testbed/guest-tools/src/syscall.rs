@@ -283,3 +283,94 @@ pub fn hammer(secs: u64) {
     }
     println!("ok={ok} enosys={enosys} other={other}");
 }
+
+/// What one kind of storm call must answer.
+struct StormCall {
+    what: &'static str,
+    code: &'static str,
+    /// A Lua error whose message holds this, or (None) a plain "1".
+    error: Option<&'static str>,
+}
+
+/// The calls of `storm`: long ones that hold the default state until their
+/// budget or memory cap stops them, errors, and normal returns.
+const STORM: [StormCall; 4] = [
+    StormCall {
+        what: "budget",
+        code: "local n = 0 while true do n = n + 1 end",
+        error: Some("instruction budget exhausted"),
+    },
+    StormCall {
+        what: "error",
+        code: "error('storm error')",
+        error: Some("storm error"),
+    },
+    StormCall {
+        what: "memory",
+        code: "local t = {} for i = 1, math.maxinteger do t[i] = string.rep('m', 512) .. i end",
+        error: Some("not enough memory"),
+    },
+    StormCall {
+        what: "return",
+        code: "return 1",
+        error: None,
+    },
+];
+
+/// `callers` threads call SYS_lua for `secs` seconds, each cycling through
+/// [`STORM`] (issue 11: the default state held by a SYS_lua call while nfsd
+/// asks the policy). One TAP line: every answer was the expected one.
+pub fn storm(t: &mut Tap, secs: u64, callers: usize) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let threads: Vec<_> = (0..callers)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let mut counts = [0u64; STORM.len()];
+                let mut bad = Vec::new();
+                let mut i = k;
+                while std::time::Instant::now() < end {
+                    let call = &STORM[i % STORM.len()];
+                    let got = lua(call.code);
+                    let good = match (&got, call.error) {
+                        (Ok((true, text)), Some(want)) => text.contains(want),
+                        (Ok((false, text)), None) => text == "1",
+                        _ => false,
+                    };
+                    if good {
+                        counts[i % STORM.len()] += 1;
+                    } else if bad.len() < 5 {
+                        bad.push(format!("{}: {got:?}", call.what));
+                    }
+                    i += 1;
+                }
+                (counts, bad)
+            })
+        })
+        .collect();
+    let mut counts = [0u64; STORM.len()];
+    let mut bad = Vec::new();
+    for th in threads {
+        match th.join() {
+            Ok((c, b)) => {
+                for (sum, n) in counts.iter_mut().zip(c) {
+                    *sum += n;
+                }
+                bad.extend(b);
+            }
+            Err(_) => bad.push("a caller thread panicked".into()),
+        }
+    }
+    let summary: Vec<String> = STORM
+        .iter()
+        .zip(counts)
+        .map(|(c, n)| format!("{n} {}", c.what))
+        .collect();
+    t.check(
+        bad.is_empty() && counts.iter().all(|&n| n > 0),
+        &format!(
+            "{callers} SYS_lua caller(s) for {secs} s, each answer as expected: {}",
+            summary.join(", ")
+        ),
+        || bad.join("\n"),
+    );
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SYS_lua callers and nfsd's policy decisions at once (issue 11): with
+# layouts/default.lua loaded, SYS_lua callers run, for at least 20 s, calls
+# that hold the default state until their instruction budget or memory cap
+# stops them, calls that fail and calls that return, while a stock client
+# creates and writes files. Once with one caller, once with two. Every
+# file reads back; every LAYOUTGET nfsd served was a policy decision or a
+# counted fallback, and the engine's and nfsd's counters agree. An oops, a
+# BUG or the engine's "two threads inside one Lua state" fails the run
+# (the log scan).
+. "$GUEST/tap.sh"
+. "$GUEST/pnfs-env.sh"
+. "$GUEST/bin.sh"
+WORK=/tmp/pnfs-work
+STORM_SECS=${STORM_SECS:-20}
+
+client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
+lstat() { stat_in /sys/module/lunatik/parameters/pnfs_stats "$1"; }
+# LAYOUTGETs nfsd served (op 50 of the proc4ops line; field 2 is the count
+# of ops, so op N is field N + 3): counted by nfsd's RPC layer, not by us.
+layoutgets() { awk '$1 == "proc4ops" { print $53 }' /proc/net/rpc/nfsd; }
+
+pnfs_server_up >"$RESULTS/contention-setup.log" 2>&1
+insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik.ko"; tap_plan; exit 1; }
+check "lunatik run layouts/default.lua" "$LUNATIK" run "$REPO/layouts/default.lua"
+
+for callers in 1 2; do
+	what="$callers SYS_lua caller(s)"
+	lg0=$(layoutgets)
+	np0=$(nfsd_stat policy) nf0=$(nfsd_stat failed) nr0=$(nfsd_stat rejected) nb0=$(nfsd_stat builtin)
+	d0=$(lstat decisions) e0=$(lstat errors) f0=$(lstat fallbacks)
+	"$TOOLS" storm "$STORM_SECS" "$callers" >"$RESULTS/storm-$callers.tap" 2>&1 &
+	storm=$!
+	tap_renumber < <(client storm "storm$callers" "$STORM_SECS" 4 100)
+	wait $storm
+	tap_renumber <"$RESULTS/storm-$callers.tap"
+
+	lg=$(($(layoutgets) - lg0))
+	np=$(($(nfsd_stat policy) - np0)) nf=$(($(nfsd_stat failed) - nf0))
+	nr=$(($(nfsd_stat rejected) - nr0)) nb=$(($(nfsd_stat builtin) - nb0))
+	d=$(($(lstat decisions) - d0)) e=$(($(lstat errors) - e0)) f=$(($(lstat fallbacks) - f0))
+	files=$(cat "$WORK/storm$callers.count" 2>/dev/null || echo 0)
+	diag "$what: $files files, $lg LAYOUTGETs; nfsd: policy $np failed $nf rejected $nr builtin $nb; engine: decisions $d errors $e fallbacks $f"
+	check "$what: a LAYOUTGET for each of the $files files ($lg)" [ "$lg" -ge "$files" ]
+	check "$what: each LAYOUTGET was decided by the policy or fell back, counted ($lg = $np + $nf)" \
+		[ "$lg" = $((np + nf)) -a "$nr" = 0 -a "$nb" = 0 ]
+	check "$what: the engine counted every decision and fallback nfsd saw ($d = $np, $e + $f = $nf)" \
+		[ "$d" = "$np" -a $((e + f)) = "$nf" ]
+	check "$what: the policy decided most layouts ($np of $lg)" [ "$np" -gt 0 ]
+done
+check "after the storms: a normal call" [ "$("$LUNATIK" eval 'return 6 * 7')" = 42 ]
+
+rmmod lunatik
+pnfs_server_down >>"$RESULTS/contention-setup.log" 2>&1
+tap_plan
