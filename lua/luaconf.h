@@ -130,7 +130,13 @@ unsigned int lunatik_random_u32(void);
 void lunatik_writestring(const char *s, size_t l);
 void lunatik_writestringerror(const char *fmt, const char *p);
 int lunatik_snprintf(char *s, size_t sz, const char *fmt, ...);
-/* One step of C-level work (string matching) counted against the budget. */
-void lunatik_cstep(struct lua_State *L);
+/*
+ * Work done inside C functions, charged to the entry's budget (lua/engine/
+ * vm.rs, lua/patches/): lunatik_charge() counts 1 + units and may raise
+ * (budget or CPU time exhausted, a fatal signal); lunatik_account() only
+ * records units, for places where no error may be raised.
+ */
+void lunatik_charge(struct lua_State *L, size_t units);
+void lunatik_account(struct lua_State *L, size_t units);
 
 #endif

@@ -2,42 +2,101 @@
 /*
  * The kernel side of lunatik-ng's platform: what the Lua port and the Rust
  * engine need from the kernel (allocation, SHA-1, randomness, the log, the
- * stack bound, rescheduling) and the module parameters (docs/lua-api.md,
- * "Limits"). The userspace twin has the same functions in lua/src/platform.rs.
+ * stack bound, CPU time, signals, rescheduling, sleeping locks) and the
+ * module parameters (docs/lua-api.md, "Limits"). The userspace twin has the
+ * same services in lua/src/platform.rs.
  */
-#define pr_fmt(fmt) "lunatik: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pagemap.h>
 #include <linux/printk.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
-#include <linux/delay.h>
-#include <linux/jiffies.h>
-#include <linux/ktime.h>
-#include <linux/mutex.h>
+#include <linux/semaphore.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/uaccess.h>
 
 #include "lua/lunatik_port.h"
 #include "lunatik_kernel.h"
 
-unsigned long lunatik_max_memory = 8UL << 20;
-module_param_named(max_memory, lunatik_max_memory, ulong, 0444);
-MODULE_PARM_DESC(max_memory, "Bytes one Lua state may hold (default 8 MiB)");
+/*
+ * Limits, settable when the module is loaded and read-only afterwards
+ * (0444). Out-of-range values are refused with EINVAL: a state needs about
+ * 40 KiB for its libraries, and a limit of 0 would make every call fail.
+ */
+struct lunatik_range {
+	unsigned long min, max;
+};
 
-unsigned long lunatik_max_instructions = 10000000;
-module_param_named(max_instructions, lunatik_max_instructions, ulong, 0444);
-MODULE_PARM_DESC(max_instructions,
-		 "Lua instructions per entry into a state (default 10000000)");
+static int lunatik_param_set_range(const char *val,
+				   const struct kernel_param *kp,
+				   const struct lunatik_range *r)
+{
+	unsigned long v;
+	int ret = kstrtoul(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < r->min || v > r->max) {
+		pr_err("%s=%lu is out of range [%lu, %lu]\n", kp->name, v,
+		       r->min, r->max);
+		return -EINVAL;
+	}
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+#define LUNATIK_RANGE_PARAM(name, var, dflt, lo, hi, desc)		\
+	unsigned long var = dflt;					\
+	static const struct lunatik_range var##_range = { lo, hi };	\
+	static int var##_set(const char *val, const struct kernel_param *kp) \
+	{								\
+		return lunatik_param_set_range(val, kp, &var##_range);	\
+	}								\
+	static const struct kernel_param_ops var##_ops = {		\
+		.set = var##_set,					\
+		.get = param_get_ulong,					\
+	};								\
+	module_param_cb(name, &var##_ops, &var, 0444);			\
+	MODULE_PARM_DESC(name, desc)
+
+LUNATIK_RANGE_PARAM(max_memory, lunatik_max_memory, 8UL << 20,
+		    256UL << 10, 1UL << 30,
+		    "Bytes one Lua state may hold (default 8 MiB, 256 KiB to 1 GiB)");
+LUNATIK_RANGE_PARAM(max_instructions, lunatik_max_instructions, 10000000,
+		    10000, 1UL << 40,
+		    "Lua instructions per SYS_lua call (default 10000000)");
+LUNATIK_RANGE_PARAM(max_call_ms, lunatik_max_call_ms, 2000, 1, 600000,
+		    "CPU time of one SYS_lua call in ms (default 2000)");
+LUNATIK_RANGE_PARAM(max_policy_instructions, lunatik_max_policy_instructions,
+		    1000000, 10000, 1UL << 40,
+		    "Lua instructions per layout decision (default 1000000)");
+LUNATIK_RANGE_PARAM(max_policy_ms, lunatik_max_policy_ms, 20, 1, 10000,
+		    "CPU time of one layout decision in ms (default 20)");
+LUNATIK_RANGE_PARAM(policy_lock_ms, lunatik_policy_lock_ms, 100, 0, 10000,
+		    "Longest wait of an nfsd thread for a Lua state, in ms (default 100)");
 
 bool lunatik_bench;
 module_param_named(bench, lunatik_bench, bool, 0444);
-MODULE_PARM_DESC(bench, "Print the engine's figures at load (state size and cost, kernel SHA-1 rate)");
+MODULE_PARM_DESC(bench, "Print the engine's figures at load (state size and cost, kernel SHA-1 rate, the cost of charging)");
+
+/* Parameters that only report: a value given at load is refused. */
+int lunatik_param_set_readonly(const char *val, const struct kernel_param *kp)
+{
+	pr_err("%s is read-only\n", kp->name);
+	return -EPERM;
+}
 
 size_t lunatik_stack_left(void)
 {
@@ -56,9 +115,16 @@ void lunatik_random_bytes(void *buf, size_t len)
 	get_random_bytes(buf, len);
 }
 
+/*
+ * Messages of Lua code (print, printk): at most 100 per 5 seconds, so a
+ * script in a loop cannot flood the log; what was dropped is counted.
+ */
+static DEFINE_RATELIMIT_STATE(lunatik_log_rs, 5 * HZ, 100);
+
 void lunatik_log(const char *s, size_t len)
 {
-	pr_info("%.*s\n", (int)min_t(size_t, len, INT_MAX), s);
+	if (__ratelimit(&lunatik_log_rs))
+		pr_info("%.*s\n", (int)min_t(size_t, len, INT_MAX), s);
 }
 
 void lunatik_writestring(const char *s, size_t len)
@@ -70,7 +136,12 @@ void lunatik_writestring(const char *s, size_t len)
 /* The core's warnings; fmt is the core's own and has a single %s. */
 void lunatik_writestringerror(const char *fmt, const char *p)
 {
-	pr_warn("Lua: %s\n", p);
+	pr_warn_ratelimited("Lua: %s\n", p);
+}
+
+void lunatik_resched(void)
+{
+	cond_resched();
 }
 
 const void *lunatik_current(void)
@@ -78,9 +149,18 @@ const void *lunatik_current(void)
 	return current;
 }
 
-void lunatik_resched(void)
+/*
+ * CPU time of the current task: the scheduler's own sum, updated at every
+ * tick and context switch (so late by at most one tick).
+ */
+u64 lunatik_cpu_ns(void)
 {
-	cond_resched();
+	return current->se.sum_exec_runtime;
+}
+
+bool lunatik_killed(void)
+{
+	return fatal_signal_pending(current);
 }
 
 void *lunatik_kvrealloc(void *p, size_t size)
@@ -95,7 +175,7 @@ void lunatik_kvfree(void *p)
 
 void lunatik_fatal(const char *msg, size_t len)
 {
-	panic("lunatik: %.*s", (int)len, msg);
+	panic("%.*s", (int)len, msg);
 }
 
 static struct crypto_shash *lunatik_sha1_tfm;
@@ -123,43 +203,41 @@ int lunatik_sha1(const u8 *data, size_t len, u8 *out)
 	return crypto_shash_tfm_digest(lunatik_sha1_tfm, data, len, out);
 }
 
-/* Sleeping locks of the states, with a bounded wait for nfsd threads. */
-struct mutex *lunatik_mutex_new(void)
+/*
+ * The locks of the states: semaphores, whose waiters queue in order, with a
+ * bounded wait for nfsd threads and a killable one for SYS_lua callers.
+ */
+struct semaphore *lunatik_sem_new(void)
 {
-	struct mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
+	struct semaphore *s = kmalloc(sizeof(*s), GFP_KERNEL);
 
-	if (m)
-		mutex_init(m);
-	return m;
+	if (s)
+		sema_init(s, 1);
+	return s;
 }
 
-void lunatik_mutex_free(struct mutex *m)
+void lunatik_sem_free(struct semaphore *s)
 {
-	mutex_destroy(m);
-	kfree(m);
+	kfree(s);
 }
 
-void lunatik_mutex_lock(struct mutex *m)
+/* 0, or -EINTR when a fatal signal came first. */
+int lunatik_sem_down_killable(struct semaphore *s)
 {
-	mutex_lock(m);
+	return down_killable(s);
 }
 
-/* Takes @m within @ms milliseconds, or gives up (false). */
-bool lunatik_mutex_lock_within(struct mutex *m, unsigned int ms)
+/* Takes @s within @ms milliseconds (true), or gives up (false). */
+bool lunatik_sem_down_within(struct semaphore *s, unsigned int ms)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
-
-	while (!mutex_trylock(m)) {
-		if (time_after(jiffies, deadline))
-			return false;
-		usleep_range(50, 100);
-	}
-	return true;
+	if (!down_trylock(s))
+		return true;
+	return ms && !down_timeout(s, msecs_to_jiffies(ms));
 }
 
-void lunatik_mutex_unlock(struct mutex *m)
+void lunatik_sem_up(struct semaphore *s)
 {
-	mutex_unlock(m);
+	up(s);
 }
 
 u64 lunatik_ktime_ns(void)
@@ -174,16 +252,16 @@ int lunatik_format_addr(const struct sockaddr_storage *ss, char *buf,
 	return scnprintf(buf, size, "%pISc", ss);
 }
 
-unsigned long lunatik_max_policy_instructions = 1000000;
-module_param_named(max_policy_instructions, lunatik_max_policy_instructions,
-		   ulong, 0444);
-MODULE_PARM_DESC(max_policy_instructions,
-		 "Lua instructions per layout decision (default 1000000)");
-
-unsigned int lunatik_policy_lock_ms = 100;
-module_param_named(policy_lock_ms, lunatik_policy_lock_ms, uint, 0444);
-MODULE_PARM_DESC(policy_lock_ms,
-		 "Longest wait of an nfsd thread for the Lua state, in ms (default 100)");
+/*
+ * The result buffer of SYS_lua, made writable before any code runs: every
+ * page is written once (fault_in_writeable). Returns 0 or -EFAULT.
+ */
+int lunatik_user_writable(void __user *buf, size_t size)
+{
+	if (!access_ok(buf, size))
+		return -EFAULT;
+	return fault_in_writeable(buf, size) ? -EFAULT : 0;
+}
 
 static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
 {
@@ -191,7 +269,8 @@ static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops lunatik_pnfs_stats_ops = {
+	.set	= lunatik_param_set_readonly,
 	.get	= lunatik_pnfs_stats_get,
 };
 module_param_cb(pnfs_stats, &lunatik_pnfs_stats_ops, NULL, 0444);
-MODULE_PARM_DESC(pnfs_stats, "Layout decisions of the Lua policy");
+MODULE_PARM_DESC(pnfs_stats, "Layout decisions of the Lua policy (read-only)");

@@ -1,4 +1,4 @@
-//! `lunatik`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
+//! `lunatik-ng`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
 
 mod report;
 mod sys;
@@ -14,21 +14,21 @@ use sys::Answer;
 
 const EXAMPLES: &str = "\
 Examples:
-  lunatik eval 'return type({123})'          prints: table
-  lunatik eval 'counter = (counter or 0) + 1 return counter'
-  lunatik run layouts/default.lua            load a layout policy
-  echo 'return crypto.sha1(\"abc\"):hex()' | lunatik run -
+  lunatik-ng eval 'return type({123})'          prints: table
+  lunatik-ng eval 'counter = (counter or 0) + 1 return counter'
+  lunatik-ng run layouts/default.lua            load a layout policy
+  echo 'return crypto.sha1(\"abc\"):hex()' | lunatik-ng run -
 
 Exit status: 0 the code returned, 1 it raised a Lua error, 2 bad usage,
 3 the kernel refused the call (or a file could not be read), 4 the result
 was truncated (what fit is printed; raise --result-size).
 
 Calls run in the kernel's one persistent default state: globals defined by
-one call are there in the next. Needs root (CAP_SYS_ADMIN) and the lunatik
-module (insmod lunatik.ko).";
+one call are there in the next. Needs root (CAP_SYS_ADMIN) and the engine
+module (modprobe lunatik_ng, or insmod lunatik_ng.ko).";
 
 #[derive(Parser)]
-#[command(name = "lunatik", version, about = "Run Lua code in the Linux kernel (lunatik-ng)", after_help = EXAMPLES)]
+#[command(name = "lunatik-ng", version, about = "Run Lua code in the Linux kernel (lunatik-ng)", after_help = EXAMPLES)]
 struct Cli {
     /// Size of the result buffer in bytes (the kernel writes at most 1 MiB).
     #[arg(long, global = true, default_value_t = 65536, value_parser = clap::value_parser!(u64).range(1..=(1 << 20)))]
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
         Command::Run { file } => match read_code(file) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("lunatik: {e}");
+                eprintln!("lunatik-ng: {e}");
                 return ExitCode::from(EXIT_SYSTEM as u8);
             }
         },
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
         Answer::Refused(errno) => {
             let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
             let engine = probe_engine(Path::new("/sys"), &kallsyms);
-            eprintln!("lunatik: {}", errno_message(*errno, engine));
+            eprintln!("lunatik-ng: {}", errno_message(*errno, engine));
             EXIT_SYSTEM
         }
         Answer::Ran {
@@ -93,7 +93,7 @@ fn main() -> ExitCode {
             text,
             ..
         } => {
-            eprintln!("lunatik: Lua error: {}", String::from_utf8_lossy(text));
+            eprintln!("lunatik-ng: Lua error: {}", String::from_utf8_lossy(text));
             EXIT_LUA_ERROR
         }
         Answer::Ran { text, .. } => {
@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     };
     if let Answer::Ran { text, full_len, .. } = &answer {
         if answer.truncated() {
-            eprintln!("lunatik: {}", truncation_message(text.len(), *full_len));
+            eprintln!("lunatik-ng: {}", truncation_message(text.len(), *full_len));
             if status == EXIT_OK {
                 return ExitCode::from(EXIT_TRUNCATED as u8);
             }

@@ -16,7 +16,7 @@ pub const EXIT_TRUNCATED: i32 = 4;
 /// What the machine says about the engine, to explain ENOSYS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// /sys/module/lunatik exists.
+    /// /sys/module/lunatik_ng exists.
     Loaded,
     /// The kernel has the system call, but the module is not loaded.
     NotLoaded,
@@ -25,7 +25,7 @@ pub enum Engine {
 }
 
 pub fn probe_engine(sys: &Path, kallsyms: &str) -> Engine {
-    if sys.join("module/lunatik").exists() {
+    if sys.join("module/lunatik_ng").exists() {
         Engine::Loaded
     } else if kallsyms
         .lines()
@@ -41,26 +41,27 @@ pub fn probe_engine(sys: &Path, kallsyms: &str) -> Engine {
 pub fn errno_message(errno: i32, engine: Engine) -> String {
     match errno {
         libc::ENOSYS => match engine {
-            Engine::NotLoaded => "the lunatik engine is not loaded: load it with \
-                 `insmod lunatik.ko` (or `modprobe lunatik`) and try again"
+            Engine::NotLoaded => "the lunatik-ng engine is not loaded: load it with \
+                 `modprobe lunatik_ng` (or `insmod lunatik_ng.ko`) and try again"
                 .into(),
             Engine::NoSyscall => "this kernel has no lua system call (SYS_lua, 350): \
                  boot a kernel built with lunatik-ng's patches (testbed/run build)"
                 .into(),
             Engine::Loaded => "the lua system call is not available (ENOSYS) although \
-                 the lunatik module is loaded: is it being unloaded?"
+                 the lunatik_ng module is loaded: is it being unloaded?"
                 .into(),
         },
         libc::EPERM => "running Lua in the kernel needs CAP_SYS_ADMIN: run as root".into(),
         libc::E2BIG => format!(
             "the code is too large: the kernel accepts at most {} bytes",
-            crate::sys::CODE_MAX
+            lunatik_abi::CODE_MAX
         ),
         libc::EINVAL => "the kernel rejected the call: empty code or result buffer".into(),
         libc::EFAULT => {
             "the kernel could not read the code or write the result (bad address)".into()
         }
         libc::ENOMEM => "the kernel is out of memory for this call".into(),
+        libc::EINTR => "interrupted while waiting for the Lua state (the code did not run)".into(),
         e => format!(
             "the lua system call failed: {}",
             std::io::Error::from_raw_os_error(e)
@@ -79,11 +80,12 @@ pub fn truncation_message(shown: usize, full: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::{decode, Answer, LUA_ERROR};
+    use crate::sys::{decode, Answer};
+    use lunatik_abi::LUA_ERROR;
 
     #[test]
     fn enosys_says_what_to_do() {
-        assert!(errno_message(libc::ENOSYS, Engine::NotLoaded).contains("insmod lunatik.ko"));
+        assert!(errno_message(libc::ENOSYS, Engine::NotLoaded).contains("insmod lunatik_ng.ko"));
         assert!(errno_message(libc::ENOSYS, Engine::NoSyscall).contains("no lua system call"));
         assert!(errno_message(libc::EPERM, Engine::Loaded).contains("CAP_SYS_ADMIN"));
         assert!(errno_message(libc::E2BIG, Engine::Loaded).contains("1048576"));

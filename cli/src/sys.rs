@@ -1,11 +1,6 @@
 //! The lua system call (docs/syscall.md) and what its answers mean.
 
-/// `SYS_lua` on x86_64.
-pub const SYS_LUA: libc::c_long = 350;
-/// Set in a non-negative return value when the code raised a Lua error.
-pub const LUA_ERROR: i64 = 1 << 62;
-/// The largest code the kernel accepts.
-pub const CODE_MAX: usize = 1 << 20;
+use lunatik_abi as abi;
 
 /// What one call gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +28,10 @@ pub fn decode(ret: i64, errno: i32, buf: &[u8]) -> Answer {
     if ret < 0 {
         return Answer::Refused(errno);
     }
-    let full_len = (ret & (LUA_ERROR - 1)) as usize;
-    let shown = full_len.min(buf.len().saturating_sub(1));
+    let full_len = abi::length(ret);
+    let shown = full_len.min(abi::capacity(buf.len()).saturating_sub(1));
     Answer::Ran {
-        lua_error: ret & LUA_ERROR != 0,
+        lua_error: abi::is_lua_error(ret),
         text: buf[..shown].to_vec(),
         full_len,
     }
@@ -48,7 +43,7 @@ pub fn call(code: &[u8], result_size: usize) -> Answer {
     // SAFETY: both buffers are valid for the lengths passed.
     let ret = unsafe {
         libc::syscall(
-            SYS_LUA,
+            abi::SYS_LUA,
             code.as_ptr(),
             code.len(),
             buf.as_mut_ptr(),

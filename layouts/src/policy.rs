@@ -4,14 +4,16 @@
 use std::path::Path;
 
 use lunatik_lua::exec::Outcome;
-use lunatik_lua::libs::pnfs::{self, Answer, FileInfo};
-use lunatik_lua::lua::Status;
+use lunatik_lua::libs::pnfs::{self, FileInfo, Layout};
 use lunatik_lua::{Engine, Limits};
+
+use crate::host::SIM;
 
 /// The kernel module's defaults (docs/lua-api.md, "Limits").
 pub const LIMITS: Limits = Limits {
     memory: 8 << 20,
     instructions: 1_000_000,
+    cpu_ms: 10_000,
 };
 
 pub struct Policy {
@@ -41,7 +43,7 @@ impl Policy {
     }
 
     pub fn from_source_with(code: &[u8], weights: Option<&[u64]>) -> Result<Policy, String> {
-        let engine = Engine::new(LIMITS).map_err(|e| e.to_string())?;
+        let engine = Engine::with_host(LIMITS, &SIM).map_err(|e| e.to_string())?;
         if let Some(w) = weights {
             let list: Vec<String> = w.iter().map(u64::to_string).collect();
             let r = engine.exec(format!("weights = {{{}}}", list.join(",")).as_bytes());
@@ -53,7 +55,7 @@ impl Policy {
         if reply.outcome == Outcome::Failed {
             return Err(reply.text());
         }
-        if !engine.with_lua(pnfs::has_policy) {
+        if !engine.with_vm(|vm| pnfs::has_policy(vm, LIMITS.budget())) {
             return Err("the script registered no layout function (pnfs.register)".into());
         }
         Ok(Policy { engine })
@@ -61,26 +63,20 @@ impl Policy {
 
     /// Lua instructions of one decision, counted one by one.
     pub fn instructions(&self, file: &FileInfo<'_>) -> i64 {
-        let mut out = Answer::new();
-        let (_, n) = self.engine.count_instructions(|lua| {
-            pnfs::decide(lua, file, &mut out);
-            lua.set_top(0);
+        let mut out = Layout::new();
+        let (_, n) = self.engine.count_instructions(|vm| {
+            let _ = pnfs::decide(vm, LIMITS.budget(), file, &mut out);
         });
         n
     }
 
     /// Runs the layout function; Err(message) for a Lua error.
-    pub fn answer(&self, file: &FileInfo<'_>) -> Result<Answer, String> {
-        let mut out = Answer::new();
-        self.engine.with_lua(|lua| {
-            let st = pnfs::decide(lua, file, &mut out);
-            let r = if st == Status::Ok {
-                Ok(out)
-            } else {
-                Err(String::from_utf8_lossy(lua.to_bytes(-1).unwrap_or(b"?")).into_owned())
-            };
-            lua.set_top(0);
-            r
+    pub fn answer(&self, file: &FileInfo<'_>) -> Result<Layout, String> {
+        let mut out = Layout::new();
+        self.engine.with_vm(|vm| {
+            pnfs::decide(vm, LIMITS.budget(), file, &mut out)
+                .map(|()| out)
+                .map_err(lunatik_lua::engine_message)
         })
     }
 
@@ -97,7 +93,7 @@ impl Policy {
 
 /// nfsd's checks of an answer (fs/nfsd/filelayout.c,
 /// nfsd4_file_layout_valid), with 4 KiB pages.
-pub fn valid(a: &Answer, ds_count: u32) -> bool {
+pub fn valid(a: &Layout, ds_count: u32) -> bool {
     if a.stripe_unit == 0 || !a.stripe_unit.is_multiple_of(4096) || a.stripe_unit > 1 << 30 {
         return false;
     }

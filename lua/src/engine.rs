@@ -1,12 +1,13 @@
-//! A lunatik-ng state for userspace: the shared engine behind a mutex, as the
-//! kernel module keeps its states behind a sleeping lock.
+//! A lunatik-ng state for userspace: the shared engine's `Vm` behind a
+//! mutex, as the kernel module keeps its states behind a sleeping lock.
 
 use std::fmt;
 use std::sync::Mutex;
 
 use crate::exec::{self, Outcome, Report};
-use crate::lua::Lua;
-use crate::state::{Ctx, Limits, OpenError};
+use crate::host::{Host, NoHost};
+use crate::lua::{Lua, Result};
+use crate::vm::{Failure, Limits, OpenError, Vm};
 
 /// What running a chunk gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,27 +41,30 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-struct Guarded(Box<Ctx>);
-
-// SAFETY: the state is only touched with the mutex held.
-unsafe impl Send for Guarded {}
-
 pub struct Engine {
-    inner: Mutex<Guarded>,
+    vm: Mutex<Vm>,
 }
 
 impl Engine {
-    pub fn new(limits: Limits) -> Result<Engine, EngineError> {
-        let mut ctx = Box::new(Ctx::new(limits));
-        // SAFETY: the box keeps the `Ctx` at one address until `Drop`, and
-        // the mutex serializes its users.
-        unsafe { Ctx::open(&mut *ctx) }.map_err(|e| match e {
+    /// A state with no NFS server behind it.
+    pub fn new(limits: Limits) -> std::result::Result<Engine, EngineError> {
+        Self::with_host(limits, &NoHost)
+    }
+
+    /// A state whose `pnfs` library asks `host`.
+    pub fn with_host(
+        limits: Limits,
+        host: &'static dyn Host,
+    ) -> std::result::Result<Engine, EngineError> {
+        let vm = Vm::open(limits, host).map_err(|e| match e {
             OpenError::Memory => EngineError::Memory,
             OpenError::Libraries => EngineError::Libraries,
         })?;
-        Ok(Engine {
-            inner: Mutex::new(Guarded(ctx)),
-        })
+        Ok(Engine { vm: Mutex::new(vm) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vm> {
+        self.vm.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `code`; the text is its results joined by tabs, or the error.
@@ -82,43 +86,51 @@ impl Engine {
     }
 
     /// Runs `code` with results into `out`, as the syscall does.
-    pub fn exec_into(&self, code: &[u8], out: &mut [u8]) -> Report {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        // SAFETY: the mutex is held: this thread alone uses the state.
-        unsafe { exec::exec(&mut *g.0, code, c"=lua", out) }
+    pub fn exec_into(&self, code: &[u8], mut out: &mut [u8]) -> Report {
+        let mut vm = self.lock();
+        let budget = vm.limits().budget();
+        exec::exec(&mut vm, budget, code, c"=lua", &mut out)
     }
 
-    /// Runs `f` as one entry into the state (fresh instruction budget).
-    pub fn with_lua<R>(&self, f: impl FnOnce(Lua) -> R) -> R {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        // SAFETY: the mutex is held: this thread alone uses the state.
-        unsafe { Ctx::enter(&mut *g.0, f) }
+    /// Runs `f(lua, arg)` as one entry into the state; Err(message) for a
+    /// Lua error.
+    pub fn run<A>(
+        &self,
+        f: for<'s> fn(&mut Lua<'s>, &mut A) -> Result<i32>,
+        arg: &mut A,
+    ) -> std::result::Result<(), String> {
+        let mut vm = self.lock();
+        let budget = vm.limits().budget();
+        vm.run(budget, f, arg).map_err(message)
     }
 
-    /// Runs `f` as one entry and returns how many instructions it ran
-    /// (counted one by one: for measurements, not for production).
-    pub fn count_instructions<R>(&self, f: impl FnOnce(Lua) -> R) -> (R, i64) {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let budget = g.0.limits().instructions;
-        g.0.set_hook_period(1);
-        // SAFETY: the mutex is held: this thread alone uses the state.
-        let r = unsafe { Ctx::enter(&mut *g.0, f) };
-        let used = budget - g.0.steps_left();
-        g.0.set_hook_period(crate::state::HOOK_PERIOD);
+    /// Runs `g` with the state locked (for the `pnfs` entry points, which
+    /// take a `Vm`).
+    pub fn with_vm<R>(&self, g: impl FnOnce(&mut Vm) -> R) -> R {
+        g(&mut self.lock())
+    }
+
+    /// Runs `g` with the state locked, counting instructions one by one
+    /// (for measurements, not for production); returns how many the last
+    /// entry ran.
+    pub fn count_instructions<R>(&self, g: impl FnOnce(&mut Vm) -> R) -> (R, i64) {
+        let mut vm = self.lock();
+        let budget = vm.limits().instructions;
+        vm.set_hook_period(1);
+        let r = g(&mut vm);
+        let used = budget - vm.steps_left();
+        vm.set_hook_period(crate::vm::HOOK_PERIOD);
         (r, used)
     }
 
     /// Bytes the state holds now, and at most so far.
     pub fn memory(&self) -> (usize, usize) {
-        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        (g.0.used(), g.0.peak())
+        let vm = self.lock();
+        (vm.used(), vm.peak())
     }
 }
 
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let g = self.inner.get_mut().unwrap_or_else(|p| p.into_inner());
-        // SAFETY: the state is not used after this.
-        unsafe { Ctx::close(&mut *g.0) };
-    }
+/// The text of a failed entry.
+pub fn message(f: Failure<'_>) -> String {
+    String::from_utf8_lossy(f.message).into_owned()
 }

@@ -60,12 +60,15 @@ pub fn check(expect: &Expect, failed: bool, text: &str) -> bool {
     }
 }
 
-/// One case of lua/tests/hostile.lua: "-- case: NAME | expect: A|B" then
-/// its code; the error message must contain one of the alternatives.
+/// One case of lua/tests/hostile.lua or lua/tests/cwork.lua: "-- case: NAME
+/// | expect: A|B" (a Lua error whose message contains one of the
+/// alternatives) or "-- case: NAME | returns: TEXT" (a result), then its
+/// code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
     pub name: String,
     pub expect: Vec<String>,
+    pub returns: Option<String>,
     pub code: String,
 }
 
@@ -74,10 +77,16 @@ pub fn parse_cases(src: &str) -> Vec<Case> {
     let mut out: Vec<Case> = Vec::new();
     for line in src.lines() {
         if let Some(rest) = line.strip_prefix("-- case: ") {
-            let (name, expect) = rest.split_once(" | expect: ").unwrap_or((rest, ""));
+            let (name, expect, returns) = if let Some((n, r)) = rest.split_once(" | returns: ") {
+                (n, Vec::new(), Some(r.to_string()))
+            } else {
+                let (n, e) = rest.split_once(" | expect: ").unwrap_or((rest, ""));
+                (n, e.split('|').map(str::to_string).collect(), None)
+            };
             out.push(Case {
                 name: name.to_string(),
-                expect: expect.split('|').map(str::to_string).collect(),
+                expect,
+                returns,
                 code: String::new(),
             });
         } else if let Some(last) = out.last_mut() {
@@ -91,6 +100,22 @@ pub fn parse_cases(src: &str) -> Vec<Case> {
 impl Case {
     /// Whether a Lua error message is one this case expects.
     pub fn matches(&self, message: &str) -> bool {
-        self.expect.iter().any(|a| message.contains(a.as_str()))
+        self.returns.is_none() && self.expect.iter().any(|a| message.contains(a.as_str()))
+    }
+
+    /// Whether a run's outcome is this case's: its error or its result.
+    pub fn accepts(&self, failed: bool, text: &str) -> bool {
+        match &self.returns {
+            Some(r) => !failed && text == r,
+            None => failed && self.matches(text),
+        }
+    }
+
+    /// What the case expects, for test descriptions.
+    pub fn wanted(&self) -> String {
+        match &self.returns {
+            Some(r) => format!("returns {r}"),
+            None => format!("a Lua error ({})", self.expect.join(" or ")),
+        }
     }
 }

@@ -6,8 +6,6 @@ use std::ffi::{c_char, c_void, CStr};
 
 use sha1::{Digest, Sha1};
 
-use crate::libs::pnfs::Stats;
-
 /// The stack the twin lets Lua use below its entry point. The kernel has
 /// 16 KiB in all; userspace frames (debug builds) are larger, so the twin
 /// counts more, with the same soft and hard reserves (lua/lunatik_port.h).
@@ -89,6 +87,23 @@ pub fn take_log() -> Vec<Vec<u8>> {
 /// The kernel calls cond_resched() here; userspace threads are preemptible.
 pub fn resched() {}
 
+/// CPU time of this thread in nanoseconds (the kernel reads the task's).
+pub fn cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is writable; the clock exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (ts.tv_sec as u64).saturating_mul(1_000_000_000) + ts.tv_nsec as u64
+}
+
+/// The kernel stops a call whose caller got a fatal signal; a userspace
+/// process that gets one is gone anyway.
+pub fn killed() -> bool {
+    false
+}
+
 /// This thread as a number, never 0 (the address of a thread-local).
 pub fn current_thread() -> usize {
     THREAD_ID.with(|t| t as *const u8 as usize)
@@ -146,22 +161,4 @@ pub unsafe extern "C" fn lunatik_writestringerror(fmt: *const c_char, p: *const 
     let fmt = fmt.to_string_lossy();
     let msg = fmt.replacen("%s", &p.to_string_lossy(), 1);
     log(msg.trim_end().as_bytes());
-}
-
-/// No nfsd in userspace: a registered policy stays in the state, where the
-/// simulator calls it.
-pub fn pnfs_policy(_active: bool) -> Result<(), &'static CStr> {
-    Ok(())
-}
-
-pub fn pnfs_set_dataservers(_list: &[u8]) -> Result<(), &'static CStr> {
-    Err(c"no nfsd in userspace: the simulator takes its data servers from --servers")
-}
-
-pub fn pnfs_dataservers(_out: &mut [u8]) -> usize {
-    0
-}
-
-pub fn pnfs_stats() -> Stats {
-    Stats::default()
 }

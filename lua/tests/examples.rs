@@ -7,6 +7,7 @@ use lunatik_lua::{Engine, Limits};
 pub const LIMITS: Limits = Limits {
     memory: 8 << 20,
     instructions: 10_000_000,
+    cpu_ms: 10_000,
 };
 
 #[test]

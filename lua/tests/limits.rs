@@ -1,6 +1,8 @@
 //! The hostile scripts of lua/tests/hostile.lua on the twin: each ends in the
 //! expected Lua error, and the state answers the next call.
 
+use std::time::{Duration, Instant};
+
 use lunatik_lua::examples;
 use lunatik_lua::exec::Outcome;
 use lunatik_lua::{Engine, Limits};
@@ -8,33 +10,70 @@ use lunatik_lua::{Engine, Limits};
 const LIMITS: Limits = Limits {
     memory: 8 << 20,
     instructions: 10_000_000,
+    cpu_ms: 10_000,
 };
 
-#[test]
-fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
-    let engine = Engine::new(LIMITS).expect("state");
-    let cases = examples::parse_cases(include_str!("hostile.lua"));
-    assert!(cases.len() >= 14);
+/// Runs every case of a file in one state: each must end as it expects
+/// within `max` (wall time), and the state must answer the next call.
+fn run_cases(engine: &Engine, src: &str, min_cases: usize, max: Duration) -> Vec<String> {
+    let cases = examples::parse_cases(src);
+    assert!(cases.len() >= min_cases, "{} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
         let name = &case.name;
+        let start = Instant::now();
         let reply = engine.exec(case.code.as_bytes());
+        let took = start.elapsed();
         let text = reply.text();
-        if reply.outcome != Outcome::Failed || !case.matches(&text) {
+        if !case.accepts(reply.outcome == Outcome::Failed, &text) {
             failures.push(format!(
-                "{name}: {:?} {text:?}, expected one of {:?}",
-                reply.outcome, case.expect
+                "{name}: {:?} {text:?}, expected {}",
+                reply.outcome,
+                case.wanted()
             ));
+        }
+        if took > max {
+            failures.push(format!("{name}: took {took:?}, more than {max:?}"));
         }
         let after = engine.exec(b"return 40 + 2");
         if after.text() != "42" {
             failures.push(format!("{name}: next call gave {:?}", after));
         }
     }
+    failures
+}
+
+#[test]
+fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let failures = run_cases(
+        &engine,
+        include_str!("hostile.lua"),
+        14,
+        Duration::from_secs(30),
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     engine.exec(b"collectgarbage()");
     let (used, _) = engine.memory();
     assert!(used < 1 << 20, "state holds {used} bytes after the cases");
+}
+
+/// Work inside C functions is charged: with a CPU-time bound of 500 ms,
+/// each case ends within a few times that (wall time, on a busy machine).
+#[test]
+fn work_inside_c_functions_is_bounded() {
+    let limits = Limits {
+        cpu_ms: 500,
+        ..LIMITS
+    };
+    let engine = Engine::new(limits).expect("state");
+    let failures = run_cases(
+        &engine,
+        include_str!("cwork.lua"),
+        15,
+        Duration::from_secs(3),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -51,6 +90,7 @@ fn budget_is_per_entry() {
     let engine = Engine::new(Limits {
         memory: 8 << 20,
         instructions: 100_000,
+        cpu_ms: 10_000,
     })
     .expect("state");
     // Each call gets a fresh budget: many small calls all succeed.

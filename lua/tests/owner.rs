@@ -8,42 +8,50 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lunatik_lua::state::Ctx;
+use lunatik_lua::host::NoHost;
+use lunatik_lua::lua::Lua;
+use lunatik_lua::vm::Vm;
 use lunatik_lua::Limits;
 
 const CHILD: &str = "LUNATIK_TEST_TWO_THREADS";
 
-struct Shared(*mut Ctx);
+struct Shared(*mut Vm);
 // SAFETY: the child breaks the one-thread contract on purpose; that is
 // what the assertion under test must catch.
 unsafe impl Send for Shared {}
 
+fn stay_inside(_: &mut Lua<'_>, flag: &mut Arc<AtomicBool>) -> lunatik_lua::lua::Result<i32> {
+    flag.store(true, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(10));
+    Ok(0)
+}
+
+fn nothing(_: &mut Lua<'_>, _: &mut ()) -> lunatik_lua::lua::Result<i32> {
+    Ok(0)
+}
+
 fn two_threads_enter_one_state() {
-    let mut ctx = Box::new(Ctx::new(Limits {
+    let limits = Limits {
         memory: 8 << 20,
         instructions: 1_000_000,
-    }));
-    // SAFETY: the box keeps the `Ctx` in place for the whole process.
-    unsafe { Ctx::open(&mut *ctx) }.expect("state");
-    let p = Shared(&mut *ctx);
+        cpu_ms: 10_000,
+    };
+    let mut vm = Box::new(Vm::open(limits, &NoHost).expect("state"));
+    let p = Shared(&mut *vm);
     let inside = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&inside);
     std::thread::spawn(move || {
         let p = p;
-        // SAFETY: this thread is the first inside.
-        unsafe {
-            Ctx::enter(p.0, |_| {
-                flag.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_secs(10));
-            })
-        }
+        // SAFETY: deliberately unsound: the main thread keeps using the
+        // `Vm` while this one is inside (the contract the test breaks).
+        let vm = unsafe { &mut *p.0 };
+        let _ = vm.run(limits.budget(), stay_inside, &mut flag.clone());
     });
     while !inside.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(1));
     }
-    // SAFETY: deliberately not: another thread is inside. The engine must
-    // stop here.
-    unsafe { Ctx::enter(&mut *ctx, |_| ()) };
+    // The other thread is inside: the engine must stop here.
+    let _ = vm.run(limits.budget(), nothing, &mut ());
     println!("second thread entered the state");
 }
 

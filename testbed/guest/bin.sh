@@ -6,10 +6,10 @@
 BIN=/tmp/lunatik-bin
 if [ ! -x "$BIN/layout-sim" ]; then
 	mkdir -p "$BIN.new"
-	cp "$REPO/target/debug/lunatik" "$REPO/target/debug/lunatik-guest-tests" \
+	cp "$REPO/target/debug/lunatik-ng" "$REPO/target/debug/lunatik-guest-tests" \
 		"$REPO/target/debug/layout-sim" "$BIN.new/"
 	mv -T "$BIN.new" "$BIN"
 fi
-LUNATIK=$BIN/lunatik
+LUNATIK=$BIN/lunatik-ng
 TOOLS=$BIN/lunatik-guest-tests
 SIM=$BIN/layout-sim

@@ -97,7 +97,7 @@ prepare_tree() {
 	grep -q 'lib/lunatik/Kconfig' "$staging/lib/Kconfig" ||
 		printf '\nsource "lib/lunatik/Kconfig"\n' >>"$staging/lib/Kconfig"
 	grep -q 'lunatik/' "$staging/lib/Makefile" ||
-		printf '\nobj-$(CONFIG_LUNATIK) += lunatik/\n' >>"$staging/lib/Makefile"
+		printf '\nobj-$(CONFIG_LUNATIK_NG) += lunatik/\n' >>"$staging/lib/Makefile"
 	stage_module "$staging/lib/lunatik"
 	mkdir -p "$SRC"
 	rsync -rlc --delete "$staging/" "$SRC/"
@@ -108,7 +108,7 @@ configure_kernel() {
 	local frag=$CACHE/lunatik.config
 	{
 		cat "$TESTBED/kernel.config"
-		echo "CONFIG_LUNATIK=m"
+		echo "CONFIG_LUNATIK_NG=m"
 	} >"$frag"
 	mkdir -p "$OBJ"
 	make -s -C "$SRC" O="$OBJ" tinyconfig >/dev/null
@@ -157,7 +157,7 @@ make_kernel() {
 
 make_module() {
 	local rc
-	make -C "$SRC" O="$OBJ" -j"$JOBS" lib/lunatik/lunatik.ko 2>&1 | tee "$CACHE/make-module.log" |
+	make -C "$SRC" O="$OBJ" -j"$JOBS" lib/lunatik/lunatik_ng.ko 2>&1 | tee "$CACHE/make-module.log" |
 		grep -vE '^ *(\||= |[0-9]+ \||-->|\.\.\.)|^$|^warning: unreachable|^ +-+\^|help: consider|or consider exporting'
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"

@@ -31,7 +31,7 @@ STAMPS=$CACHE/stamps
 VENV=$CACHE/venv
 VNG=$VENV/bin/vng
 BZIMAGE=$OBJ/arch/x86/boot/bzImage
-MODULE_KO=$OBJ/lib/lunatik/lunatik.ko
+MODULE_KO=$OBJ/lib/lunatik/lunatik_ng.ko
 
 export PATH=$VENV/bin:$HOME/.cargo/bin:$PATH
 

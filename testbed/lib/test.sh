@@ -48,7 +48,7 @@ run_host_checks() {
 }
 
 build_tools() {
-	cargo build -q --locked --manifest-path "$REPO/Cargo.toml" -p lunatik -p lunatik-guest-tests -p layout-sim
+	cargo build -q --locked --manifest-path "$REPO/Cargo.toml" -p lunatik-ng -p lunatik-guest-tests -p layout-sim
 }
 
 logscan() {

@@ -51,7 +51,7 @@ pub fn run(t: &mut Tap, ko: &str, count: usize) {
             Ok((false, out)) if out == format!("50\t{i}") => {}
             other => failures.push(format!("cycle {i}: {other:?}")),
         }
-        if let Err(e) = unload("lunatik") {
+        if let Err(e) = unload("lunatik_ng") {
             failures.push(format!("cycle {i}: unload: {e}"));
             break;
         }

@@ -2,7 +2,7 @@
 //! suites (testbed/guest/suites/*.sh) inside the test kernel:
 //!
 //!   lunatik-guest-tests examples docs/lua-api.md
-//!   lunatik-guest-tests hostile lua/tests/hostile.lua
+//!   lunatik-guest-tests hostile lua/tests/hostile.lua [MAX_MS]
 //!   lunatik-guest-tests syscall
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
@@ -24,7 +24,7 @@ fn main() {
     let mut t = tap::Tap::default();
     match arg(0) {
         "examples" => scripts::examples(&mut t, arg(1)),
-        "hostile" => scripts::hostile(&mut t, arg(1)),
+        "hostile" => scripts::hostile(&mut t, arg(1), arg(2).parse().ok()),
         "syscall" => syscall::bad_inputs(&mut t),
         "concurrency" => syscall::concurrency(&mut t, num(1, 8), num(2, 10_000)),
         "bench" => bench::run(&mut t),

@@ -7,7 +7,7 @@
 . "$GUEST/bin.sh"
 
 mark=$(dmesg_mark)
-check "insmod lunatik.ko bench=1" insmod "$LUNATIK_KO" bench=1
+check "insmod lunatik_ng.ko bench=1" insmod "$LUNATIK_KO" bench=1
 dmesg_since "$mark" | grep -o 'bench: .*' | sed 's/^/# /'
 tap_renumber < <("$TOOLS" bench)
 out=$("$TOOLS" sha1bench)
@@ -18,6 +18,6 @@ for size in "4 KiB" "1 MiB"; do
 	[ -n "$direct" ] && [ -n "$lua" ] && [ "$direct" -gt 0 ] &&
 		diag "bench: crypto.sha1 / kernel sha1 alone, $size: $(awk -v a="$lua" -v b="$direct" 'BEGIN { printf "%.2f", a / b }')"
 done
-rmmod lunatik
-ok $? "rmmod lunatik"
+rmmod lunatik_ng
+ok $? "rmmod lunatik_ng"
 tap_plan

@@ -15,13 +15,13 @@ WORK=/tmp/pnfs-work
 STORM_SECS=${STORM_SECS:-20}
 
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
-lstat() { stat_in /sys/module/lunatik/parameters/pnfs_stats "$1"; }
+lstat() { stat_in /sys/module/lunatik_ng/parameters/pnfs_stats "$1"; }
 # LAYOUTGETs nfsd served (op 50 of the proc4ops line; field 2 is the count
 # of ops, so op N is field N + 3): counted by nfsd's RPC layer, not by us.
 layoutgets() { awk '$1 == "proc4ops" { print $53 }' /proc/net/rpc/nfsd; }
 
 pnfs_server_up >"$RESULTS/contention-setup.log" 2>&1
-insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik.ko"; tap_plan; exit 1; }
+insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik_ng.ko"; tap_plan; exit 1; }
 check "lunatik run layouts/default.lua" "$LUNATIK" run "$REPO/layouts/default.lua"
 
 for callers in 1 2; do
@@ -50,6 +50,6 @@ for callers in 1 2; do
 done
 check "after the storms: a normal call" [ "$("$LUNATIK" eval 'return 6 * 7')" = 42 ]
 
-rmmod lunatik
+rmmod lunatik_ng
 pnfs_server_down >>"$RESULTS/contention-setup.log" 2>&1
 tap_plan

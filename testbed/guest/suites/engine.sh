@@ -5,30 +5,30 @@
 . "$GUEST/tap.sh"
 . "$GUEST/bin.sh"
 
-insmod "$LUNATIK_KO" || { echo "1..1"; echo "not ok 1 - insmod lunatik.ko"; exit 1; }
+insmod "$LUNATIK_KO" || { echo "1..1"; echo "not ok 1 - insmod lunatik_ng.ko"; exit 1; }
 tap_renumber < <("$TOOLS" examples "$REPO/docs/lua-api.md")
 tap_renumber < <("$TOOLS" hostile "$REPO/lua/tests/hostile.lua")
 
 mark=$(dmesg_mark)
 "$LUNATIK" eval 'printk("100% sure: ", 42, " %s %n")' >/dev/null
 check "printk: the text reaches the kernel log as it is" \
-	bash -c "dmesg | tail -n +$((mark + 1)) | grep -qF 'lunatik: 100% sure: 42 %s %n'"
+	bash -c "dmesg | tail -n +$((mark + 1)) | grep -qF 'lunatik_ng: 100% sure: 42 %s %n'"
 mark=$(dmesg_mark)
 "$LUNATIK" eval 'print("a", 1, nil)' >/dev/null
 check "print: one message, values separated by tabs" \
-	bash -c "dmesg | tail -n +$((mark + 1)) | grep -qP 'lunatik: a\t1\tnil'"
+	bash -c "dmesg | tail -n +$((mark + 1)) | grep -qP 'lunatik_ng: a\t1\tnil'"
 
 # No floating-point or SSE instruction anywhere in the module.
 fp=$(objdump -d --no-show-raw-insn "$LUNATIK_KO" |
 	awk -F'\t' 'NF >= 2 { print $2 }' |
 	grep -E '%[xy]mm|%st|^f[a-z]+ |^(cvt|movs[sd] |movap|movup|addsd|addss|mulsd|mulss|divsd|divss|sqrt|ucomis|comis|pxor|movq +%xmm)' || true)
 if [ -z "$fp" ]; then
-	ok 0 "no floating-point or SSE instruction in lunatik.ko"
+	ok 0 "no floating-point or SSE instruction in lunatik_ng.ko"
 else
-	ok 1 "no floating-point or SSE instruction in lunatik.ko"
+	ok 1 "no floating-point or SSE instruction in lunatik_ng.ko"
 	diag "$(echo "$fp" | sort | uniq -c | head -20)"
 fi
-rmmod lunatik
+rmmod lunatik_ng
 ok $? "rmmod after the engine tests"
 
 # 100 loads and unloads, with work in between (one process: finit_module,

@@ -10,7 +10,7 @@
 WORK=/tmp/pnfs-work
 
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
-lstat() { stat_in /sys/module/lunatik/parameters/pnfs_stats "$1"; }
+lstat() { stat_in /sys/module/lunatik_ng/parameters/pnfs_stats "$1"; }
 
 # A recorder around the registered layout function: what it was asked and
 # answered, per filehandle, for the checks below.
@@ -47,7 +47,7 @@ expect_sha1_placement() {
 }
 
 pnfs_server_up >"$RESULTS/policy-setup.log" 2>&1
-insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik.ko"; tap_plan; exit 1; }
+insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik_ng.ko"; tap_plan; exit 1; }
 expect=$("$LUNATIK" run "$REPO/layouts/default.lua")
 check "lunatik run layouts/default.lua" [ "$expect" = "layouts/default.lua: SHA-1 placement registered" ]
 "$LUNATIK" eval "$(printf "$RECORD" sha1_layout)" >/dev/null
@@ -79,7 +79,7 @@ inject() { # NAME LUA-CODE | "rmmod"
 	local pid=$! i
 	for i in $(seq 300); do [ -e "$WORK/$name.started" ] && break; sleep 0.1; done
 	if [ "$code" = rmmod ]; then
-		for i in $(seq 100); do rmmod lunatik 2>/dev/null && break; sleep 0.05; done
+		for i in $(seq 100); do rmmod lunatik_ng 2>/dev/null && break; sleep 0.05; done
 	else
 		"$LUNATIK" eval "$code" >/dev/null
 	fi
@@ -99,7 +99,7 @@ inject fail-reject 'pnfs.register(function(f) return {stripe_unit = 0, servers =
 check "an answer nfsd rejects is counted ($before -> $(lstat nfsd_rejected) rejected)" [ "$(lstat nfsd_rejected)" -gt "$before" ]
 before=$(nfsd_stat builtin)
 inject fail-unload rmmod
-check "the engine unloaded during the write" bash -c '! grep -q "^lunatik " /proc/modules'
+check "the engine unloaded during the write" bash -c '! grep -q "^lunatik_ng " /proc/modules'
 check "without the engine nfsd used its built-in layout ($before -> $(nfsd_stat builtin))" \
 	[ "$(nfsd_stat builtin)" -gt "$before" ]
 
@@ -135,7 +135,7 @@ b0=$(nfsd_stat builtin)
 tap_renumber < <(client many 2 10 builtin)
 check "20 files without a policy: nfsd's built-in layout ($b0 -> $(nfsd_stat builtin))" \
 	[ "$(nfsd_stat builtin)" -ge $((b0 + 20)) ]
-diag "stats: $(cat /sys/module/lunatik/parameters/pnfs_stats)"
+diag "stats: $(cat /sys/module/lunatik_ng/parameters/pnfs_stats)"
 # nfsd's own averages (server side): deciding, and all of proc_layoutget,
 # for the layouts the Lua policy decided and for the built-in ones.
 nstats=$(cat /sys/module/nfsd/parameters/pnfs_policy_stats)
@@ -146,6 +146,6 @@ awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
 		printf "# bench: server-side LAYOUTGET (proc_layoutget): with the script %d ns, without %d ns\n", v["layoutget_ns_policy"], v["layoutget_ns_builtin"]
 	}' <<<"$nstats"
 
-rmmod lunatik
+rmmod lunatik_ng
 pnfs_server_down >>"$RESULTS/policy-setup.log" 2>&1
 tap_plan

@@ -19,7 +19,7 @@ expect_cli() {
 }
 
 expect_cli "without the module: exit 3" 3 "" "$LUNATIK" eval 'return 1'
-check "without the module: the CLI says to load it" grep -q "insmod lunatik.ko" "$RESULTS/cli.err"
+check "without the module: the CLI says to load it" grep -q "insmod lunatik_ng.ko" "$RESULTS/cli.err"
 check "without the module: the syscall gives ENOSYS" \
 	python3 -c 'import ctypes,sys; l=ctypes.CDLL(None,use_errno=True); b=ctypes.create_string_buffer(8); r=l.syscall(350,b"return 1",8,b,8); sys.exit(0 if r==-1 and ctypes.get_errno()==38 else 1)'
 
@@ -52,7 +52,7 @@ hammer=$!
 sleep 1
 unloaded=1
 for i in $(seq 200); do
-	if rmmod lunatik 2>/dev/null; then
+	if rmmod lunatik_ng 2>/dev/null; then
 		unloaded=0
 		break
 	fi

@@ -3,6 +3,7 @@
 //! `buffer`: fixed-size byte arrays in Lua userdata, indexed 1-based
 //! (`buf[1]` .. `buf[#buf]`) with values 0..255, as lunatik-ng's README has
 //! them. The bytes live inside the userdata, so Rust allocates nothing.
+//! Functions that touch every byte charge one unit per 16 bytes.
 
 use core::ffi::{c_int, CStr};
 
@@ -14,7 +15,7 @@ pub const TNAME: &CStr = c"buffer";
 /// allocates nothing).
 const METHODS: &CStr = c"lunatik.buffer.methods";
 
-pub fn open(lua: Lua) {
+pub fn open(lua: &mut Lua<'_>) {
     lua.new_metatable(TNAME);
     lua.set_funcs(&[
         (c"__index", index),
@@ -37,16 +38,25 @@ pub fn open(lua: Lua) {
     lua.set_global(c"buffer");
 }
 
-/// Pushes a new buffer of `len` zeroed bytes and returns them.
-pub fn push_new<'a>(lua: Lua, len: usize) -> &'a mut [u8] {
-    let bytes = lua.new_userdata(len);
+/// Gives the userdata on top the buffer metatable.
+fn make_buffer(lua: &mut Lua<'_>) {
     lua.new_metatable(TNAME);
     lua.set_metatable(-2);
-    bytes
+}
+
+/// Pushes a new buffer of `len` zeroed bytes and returns them.
+pub fn push_new<'a>(lua: &'a mut Lua<'_>, len: usize) -> &'a mut [u8] {
+    lua.charge(len / 16);
+    lua.new_userdata(len);
+    make_buffer(lua);
+    match lua.userdata_bytes_mut(-1, TNAME) {
+        Some(b) => b,
+        None => &mut [],
+    }
 }
 
 /// The bytes of argument `idx`: a buffer, or (when `strings`) a string.
-pub fn arg_bytes<'a>(lua: Lua, idx: c_int, strings: bool) -> Result<&'a [u8]> {
+pub fn arg_bytes<'a>(lua: &'a Lua<'_>, idx: c_int, strings: bool) -> Result<&'a [u8]> {
     if let Some(b) = lua.userdata_bytes(idx, TNAME) {
         return Ok(b);
     }
@@ -63,16 +73,21 @@ pub fn arg_bytes<'a>(lua: Lua, idx: c_int, strings: bool) -> Result<&'a [u8]> {
     }
 }
 
-fn this<'a>(lua: Lua) -> Result<&'a mut [u8]> {
-    lua.userdata_bytes(1, TNAME).ok_or(Error::Type(1, TNAME))
+/// The length of the buffer argument 1 (the method's `self`).
+fn this_len(lua: &Lua<'_>) -> Result<usize> {
+    Ok(arg_bytes(lua, 1, false)?.len())
 }
 
 /// `buffer.new(n)`: n zeroed bytes; `buffer.new(s)`: the bytes of string s.
-fn new(lua: Lua) -> Result<c_int> {
+fn new(lua: &mut Lua<'_>) -> Result<c_int> {
     match lua.type_of(1) {
         Type::String => {
-            let s = lua.arg_bytes(1)?;
-            super::copy_bytes(push_new(lua, s.len()), s);
+            let n = lua.arg_bytes(1)?.len();
+            lua.charge(n / 16);
+            lua.new_userdata_from(1, n, |s, d| {
+                super::copy_bytes(d, s);
+            });
+            make_buffer(lua);
         }
         _ => {
             let n = lua.arg_integer(1)?;
@@ -90,8 +105,8 @@ fn offset(i: Integer, len: usize) -> Option<usize> {
 }
 
 /// `buf[i]` (a byte) or `buf:method` (a method).
-fn index(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
+fn index(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = this_len(lua)?;
     if lua.type_of(2) == Type::String {
         lua.get_registry(METHODS);
         lua.push_value(2);
@@ -99,29 +114,35 @@ fn index(lua: Lua) -> Result<c_int> {
         return Ok(1);
     }
     let i = lua.arg_integer(2)?;
-    let at = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
-    lua.push_integer(Integer::from(bytes[at]));
+    let at = offset(i, n).ok_or(Error::Arg(2, c"index out of range"))?;
+    let byte = arg_bytes(lua, 1, false)?[at];
+    lua.push_integer(Integer::from(byte));
     Ok(1)
 }
 
 /// `buf[i] = v` with v in 0..255.
-fn newindex(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
+fn newindex(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = this_len(lua)?;
     let i = lua.arg_integer(2)?;
-    let at = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
+    let at = offset(i, n).ok_or(Error::Arg(2, c"index out of range"))?;
     let v = lua.arg_integer(3)?;
-    bytes[at] = u8::try_from(v).map_err(|_| Error::Arg(3, c"byte value out of range (0..255)"))?;
+    let v = u8::try_from(v).map_err(|_| Error::Arg(3, c"byte value out of range (0..255)"))?;
+    if let Some(bytes) = lua.userdata_bytes_mut(1, TNAME) {
+        bytes[at] = v;
+    }
     Ok(0)
 }
 
-fn len(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
-    lua.push_integer(bytes.len() as Integer);
+fn len(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = this_len(lua)?;
+    lua.push_integer(n as Integer);
     Ok(1)
 }
 
 /// `a == b`: same length and bytes.
-fn eq(lua: Lua) -> Result<c_int> {
+fn eq(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = lua.userdata_bytes(1, TNAME).map_or(0, <[u8]>::len);
+    lua.charge(n / 16);
     let same = match (lua.userdata_bytes(1, TNAME), lua.userdata_bytes(2, TNAME)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -131,23 +152,26 @@ fn eq(lua: Lua) -> Result<c_int> {
 }
 
 /// `buf:string()`: the bytes as a Lua string.
-fn to_string(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
-    lua.push_bytes(bytes);
+fn to_string(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = this_len(lua)?;
+    lua.charge(n / 16);
+    lua.push_sub_bytes(1, 0, n);
     Ok(1)
 }
 
 /// `buf:hex()` and `tostring(buf)`: lowercase hexadecimal.
-fn hex(lua: Lua) -> Result<c_int> {
+fn hex(lua: &mut Lua<'_>) -> Result<c_int> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let bytes = this(lua)?;
+    let n = this_len(lua)?;
+    lua.charge(n / 8);
     // Built in a userdata scratch area: no Rust allocation.
-    let out = lua.new_userdata(bytes.len() * 2);
-    for (i, b) in bytes.iter().enumerate() {
-        out[2 * i] = DIGITS[usize::from(b >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
-    }
-    lua.push_bytes(out);
+    lua.new_userdata_from(1, n * 2, |bytes, out| {
+        for (i, b) in bytes.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+        }
+    });
+    lua.push_sub_bytes(-1, 0, n * 2);
     Ok(1)
 }
 
@@ -165,30 +189,34 @@ fn span(len: usize, i: Integer, j: Integer) -> (usize, usize) {
 }
 
 /// `buf:sub(i [, j])`: a new buffer with bytes i..j (as string.sub).
-fn sub(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
+fn sub(lua: &mut Lua<'_>) -> Result<c_int> {
+    let n = this_len(lua)?;
     let i = lua.opt_integer(2, 1)?;
     let j = lua.opt_integer(3, -1)?;
-    let (from, to) = span(bytes.len(), i, j);
-    super::copy_bytes(push_new(lua, to - from), &bytes[from..to]);
+    let (from, to) = span(n, i, j);
+    lua.charge((to - from) / 16);
+    lua.new_userdata_from(1, to - from, |bytes, out| {
+        super::copy_bytes(out, &bytes[from..to]);
+    });
+    make_buffer(lua);
     Ok(1)
 }
 
 /// `buf:uint(i, n)`: the big-endian unsigned integer of bytes i..i+n-1,
 /// 1 <= n <= 8 (n = 8 wraps into negative integers).
-fn uint(lua: Lua) -> Result<c_int> {
-    let bytes = this(lua)?;
+fn uint(lua: &mut Lua<'_>) -> Result<c_int> {
+    let len = this_len(lua)?;
     let i = lua.arg_integer(2)?;
     let n = lua.opt_integer(3, 4)?;
     if !(1..=8).contains(&n) {
         return Err(Error::Arg(3, c"width must be 1 to 8 bytes"));
     }
-    let start = offset(i, bytes.len()).ok_or(Error::Arg(2, c"index out of range"))?;
+    let start = offset(i, len).ok_or(Error::Arg(2, c"index out of range"))?;
     let end = start + n as usize;
-    if end > bytes.len() {
+    if end > len {
         return Err(Error::Arg(3, c"bytes out of range"));
     }
-    let v = bytes[start..end]
+    let v = arg_bytes(lua, 1, false)?[start..end]
         .iter()
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
     lua.push_integer(v as Integer);

@@ -3,10 +3,8 @@
 //! The libraries of a lunatik-ng state: Lua's base, coroutine, table, string
 //! and utf8 libraries from the core, and ours (docs/lua-api.md).
 
-use core::ffi::c_int;
-
 use crate::ffi;
-use crate::lua::{Lua, Result};
+use crate::lua::Lua;
 
 pub mod base;
 pub mod buffer;
@@ -14,8 +12,8 @@ pub mod crypto;
 pub mod math;
 pub mod pnfs;
 
-/// Opens every library into a new state (run by `Ctx::open`, protected).
-pub fn open_all(lua: Lua) -> Result<c_int> {
+/// Opens every library into a new state (run by `Vm::open`, protected).
+pub fn open_all(lua: &mut Lua<'_>) {
     lua.open_stdlib(c"_G", ffi::luaopen_base);
     lua.open_stdlib(c"coroutine", ffi::luaopen_coroutine);
     lua.open_stdlib(c"table", ffi::luaopen_table);
@@ -26,7 +24,6 @@ pub fn open_all(lua: Lua) -> Result<c_int> {
     buffer::open(lua);
     crypto::open(lua);
     pnfs::open(lua);
-    Ok(0)
 }
 
 /// Copies as many bytes as both slices hold and returns how many.

@@ -5,18 +5,22 @@
 //! function's answer back is here, shared by the kernel (nfsd calls it
 //! through the module) and the simulator, so both decide alike.
 
-use core::ffi::{c_int, c_void, CStr};
+use core::ffi::{c_int, CStr};
 
+use crate::host::Stats;
 use crate::libs::buffer;
-use crate::lua::{Error, Integer, Lua, Result, Status, Type};
-use crate::platform;
+use crate::lua::{Error, Integer, Lua, Result, Type};
+use crate::vm::{Budget, Failure, Vm};
 
 /// Where the layout function is kept, in the registry of the state.
 pub const POLICY_KEY: &CStr = c"lunatik.pnfs.policy";
 /// Most data servers an answer may name (nfsd's NFSD_PNFS_MAX_DS).
 pub const MAX_DS: usize = 64;
+/// The longest data-server list text nfsd takes (64 IPv6 addresses with
+/// ports and commas fit).
+const MAX_LIST: usize = MAX_DS * 56;
 
-pub fn open(lua: Lua) {
+pub fn open(lua: &mut Lua<'_>) {
     lua.new_table(0, 6);
     lua.set_funcs(&[
         (c"register", register),
@@ -46,16 +50,16 @@ pub struct FileInfo<'a> {
 /// The layout function's answer, as nfsd takes it: 0-based server indices.
 /// Out-of-range values are kept out of range (clamped) for nfsd to reject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Answer {
+pub struct Layout {
     pub stripe_unit: u32,
     pub first_stripe_index: u32,
     pub count: u32,
     pub ds: [u32; MAX_DS],
 }
 
-impl Answer {
-    pub const fn new() -> Answer {
-        Answer {
+impl Layout {
+    pub const fn new() -> Layout {
+        Layout {
             stripe_unit: 0,
             first_stripe_index: 0,
             count: 0,
@@ -63,105 +67,121 @@ impl Answer {
         }
     }
 
+    #[cfg(not(CONFIG_RUST))] // userspace only (the simulator, the twin's tests)
     /// The 0-based servers in stripe order.
     pub fn servers(&self) -> &[u32] {
         &self.ds[..(self.count as usize).min(MAX_DS)]
     }
 }
 
-impl Default for Answer {
+impl Default for Layout {
     fn default() -> Self {
-        Answer::new()
+        Layout::new()
     }
 }
 
-/// The counters shown by `pnfs.stats()` and the module's `pnfs_stats` file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub decisions: u64,
-    pub errors: u64,
-    pub fallbacks: u64,
-    pub median_ns: u64,
-    pub max_ns: u64,
-    pub nfsd_policy: u64,
-    pub nfsd_builtin: u64,
-    pub nfsd_failed: u64,
-    pub nfsd_rejected: u64,
-}
-
 /// `pnfs.register(fn)`: fn decides the layout of every file from now on.
-fn register(lua: Lua) -> Result<c_int> {
+fn register(lua: &mut Lua<'_>) -> Result<c_int> {
     if lua.type_of(1) != Type::Function {
         return Err(Error::Type(1, c"function"));
     }
     lua.set_top(1);
     lua.set_registry(POLICY_KEY);
-    platform::pnfs_policy(true).map_err(Error::Msg)?;
+    lua.host().set_policy(true).map_err(Error::Msg)?;
     Ok(0)
 }
 
 /// `pnfs.unregister()`: back to nfsd's built-in layout.
-fn unregister(lua: Lua) -> Result<c_int> {
-    platform::pnfs_policy(false).map_err(Error::Msg)?;
+fn unregister(lua: &mut Lua<'_>) -> Result<c_int> {
+    lua.host().set_policy(false).map_err(Error::Msg)?;
     lua.push_nil();
     lua.set_registry(POLICY_KEY);
     Ok(0)
 }
 
 /// `pnfs.set_dataservers({"10.0.0.1", "10.0.0.2:2049", ...})`.
-fn set_dataservers(lua: Lua) -> Result<c_int> {
+fn set_dataservers(lua: &mut Lua<'_>) -> Result<c_int> {
     if lua.type_of(1) != Type::Table {
         return Err(Error::Type(1, c"table of addresses"));
     }
     lua.set_top(1);
-    let mut n = 0;
-    let mut i = 1;
+    let mut n: c_int = 0;
     loop {
-        if !lua.check_stack(3) {
-            return Err(Error::Msg(c"too many data servers"));
-        }
-        if lua.raw_get_index(1, i) == Type::Nil {
+        if lua.raw_get_index(1, Integer::from(n) + 1) == Type::Nil {
+            lua.pop(1);
             break;
         }
         if lua.type_of(-1) != Type::String {
             return Err(Error::Arg(1, c"addresses must be strings"));
         }
-        if n > 0 {
-            lua.push_bytes(b",");
-            lua.rotate_top_two();
-            n += 1;
-        }
         n += 1;
-        i += 1;
+        if n as usize > MAX_DS {
+            return Err(Error::Arg(1, c"too many data servers (at most 64)"));
+        }
+        lua.push_bytes(b",");
     }
-    lua.pop(1);
-    if n == 0 {
-        lua.push_bytes(b"");
-    } else {
-        lua.concat(n);
+    // "a,b,c," without its last comma; the list is a Lua string, whose
+    // bytes are NUL-terminated: it is passed to nfsd without a copy.
+    if n > 0 {
+        lua.pop(1);
     }
+    lua.concat(2 * n - n.min(1));
     let list = lua.to_bytes(-1).unwrap_or(b"");
-    platform::pnfs_set_dataservers(list).map_err(Error::Msg)?;
+    if list.len() > MAX_LIST {
+        return Err(Error::Arg(1, c"data-server list too long"));
+    }
+    let Ok(text) = CStr::from_bytes_until_nul(tail_nul(list)) else {
+        return Err(Error::Arg(1, c"addresses must not contain NUL bytes"));
+    };
+    if text.to_bytes().len() != list.len() {
+        return Err(Error::Arg(1, c"addresses must not contain NUL bytes"));
+    }
+    lua.host().set_dataservers(text).map_err(Error::Msg)?;
     Ok(0)
 }
 
+/// The bytes of a Lua string with the NUL that Lua keeps after them.
+fn tail_nul(s: &[u8]) -> &[u8] {
+    // SAFETY: Lua strings always have a NUL byte after their contents
+    // (lobject.h, "string contents ... always ends with a '\0'").
+    unsafe { core::slice::from_raw_parts(s.as_ptr(), s.len() + 1) }
+}
+
 /// `pnfs.dataservers()`: the data-server list, as "address:port" strings.
-fn dataservers(lua: Lua) -> Result<c_int> {
-    let buf = lua.new_userdata(MAX_DS * 56);
-    let len = platform::pnfs_dataservers(buf).min(buf.len());
+fn dataservers(lua: &mut Lua<'_>) -> Result<c_int> {
+    let host = lua.host();
+    let scratch = lua.new_userdata(MAX_LIST);
+    let len = host.dataservers(scratch).min(MAX_LIST);
     lua.new_table(0, 0);
     let mut k = 0;
-    for part in buf[..len].split(|&b| b == b',').filter(|p| !p.is_empty()) {
-        k += 1;
-        lua.push_bytes(part);
-        lua.raw_set_index(-2, k);
+    let mut from = 0;
+    while from < len {
+        let to = match lua.bytes_at(-2) {
+            Some(b) => b[from..len]
+                .iter()
+                .position(|&c| c == b',')
+                .map_or(len, |p| from + p),
+            None => len,
+        };
+        if to > from {
+            k += 1;
+            lua.push_sub_bytes(-2, from, to);
+            lua.raw_set_index(-2, k);
+        }
+        from = to + 1;
     }
     Ok(1)
 }
 
 /// `pnfs.stats()`: the counters of layout decisions.
-fn stats(lua: Lua) -> Result<c_int> {
-    let s = platform::pnfs_stats();
+fn stats(lua: &mut Lua<'_>) -> Result<c_int> {
+    let s = lua.host().stats();
+    push_stats(lua, &s);
+    Ok(1)
+}
+
+/// The table of `pnfs.stats()` for `s`.
+pub fn push_stats(lua: &mut Lua<'_>, s: &Stats) {
     lua.new_table(0, 6);
     set_ints(
         lua,
@@ -184,35 +204,36 @@ fn stats(lua: Lua) -> Result<c_int> {
         ],
     );
     lua.set_field(-2, c"nfsd");
-    Ok(1)
 }
 
-/// Whether a layout function is registered in this state.
-pub fn has_policy(lua: Lua) -> bool {
-    let t = lua.get_registry(POLICY_KEY);
-    lua.pop(1);
-    t == Type::Function
+/// `t[name] = v` for each pair, t the table on top.
+fn set_ints(lua: &mut Lua<'_>, fields: &[(&CStr, u64)]) {
+    for &(name, v) in fields {
+        lua.push_integer(v as Integer);
+        lua.set_field(-2, name);
+    }
+}
+
+#[cfg(not(CONFIG_RUST))] // userspace only (the simulator, the twin's tests)
+fn has_policy_entry(lua: &mut Lua<'_>, found: &mut bool) -> Result<c_int> {
+    *found = lua.get_registry(POLICY_KEY) == Type::Function;
+    Ok(0)
+}
+
+#[cfg(not(CONFIG_RUST))] // userspace only (the simulator, the twin's tests)
+/// Whether a layout function is registered in the state of `vm`.
+pub fn has_policy(vm: &mut Vm, budget: Budget) -> bool {
+    let mut found = false;
+    vm.run(budget, has_policy_entry, &mut found).is_ok() && found
 }
 
 struct DecideArgs<'a, 'b> {
     file: &'a FileInfo<'b>,
-    out: &'a mut Answer,
-}
-
-fn set_int(lua: Lua, name: &CStr, v: u64) {
-    lua.push_integer(v as Integer);
-    lua.set_field(-2, name);
-}
-
-/// `t[name] = v` for each pair, t the table on top.
-fn set_ints(lua: Lua, fields: &[(&CStr, u64)]) {
-    for &(name, v) in fields {
-        set_int(lua, name, v);
-    }
+    out: &'a mut Layout,
 }
 
 /// An integer field of the answer, or `default` when absent.
-fn field_int(lua: Lua, name: &CStr, default: Integer) -> Result<Integer> {
+fn field_int(lua: &mut Lua<'_>, name: &CStr, default: Integer) -> Result<Integer> {
     let v = match lua.get_field(-1, name) {
         Type::Nil => default,
         _ => lua.to_integer(-1).ok_or(Error::Msg(
@@ -228,24 +249,23 @@ fn clamp_u32(v: Integer) -> u32 {
 }
 
 /// The protected part of `decide`: build the file table, call, convert.
-fn decide_entry(lua: Lua) -> Result<c_int> {
-    // SAFETY-relevant: argument 1 is the `DecideArgs` that `decide` passed.
-    let p = lua.to_light_userdata(1).cast::<DecideArgs<'_, '_>>();
-    // SAFETY: `decide` passes a pointer to its live `DecideArgs`, used by
-    // nothing else during the call.
-    let args = unsafe { &mut *p };
-    lua.set_top(0);
+fn decide_entry(lua: &mut Lua<'_>, args: &mut DecideArgs<'_, '_>) -> Result<c_int> {
     if lua.get_registry(POLICY_KEY) != Type::Function {
         return Err(Error::Msg(c"no layout policy is registered"));
     }
     let f = args.file;
     lua.new_table(0, 11);
-    set_int(lua, c"ino", f.ino);
+    set_ints(lua, &[(c"ino", f.ino)]);
     super::copy_bytes(buffer::push_new(lua, f.fh.len()), f.fh);
     lua.set_field(-2, c"fh");
-    set_int(lua, c"size", f.size);
-    set_int(lua, c"uid", u64::from(f.uid));
-    set_int(lua, c"gid", u64::from(f.gid));
+    set_ints(
+        lua,
+        &[
+            (c"size", f.size),
+            (c"uid", u64::from(f.uid)),
+            (c"gid", u64::from(f.gid)),
+        ],
+    );
     if let Some(name) = f.name {
         lua.push_bytes(name);
         lua.set_field(-2, c"name");
@@ -254,9 +274,14 @@ fn decide_entry(lua: Lua) -> Result<c_int> {
     lua.set_field(-2, c"client");
     lua.push_bytes(if f.rw { b"rw" } else { b"read" });
     lua.set_field(-2, c"iomode");
-    set_int(lua, c"offset", f.offset);
-    set_int(lua, c"length", f.length);
-    set_int(lua, c"servers", u64::from(f.servers));
+    set_ints(
+        lua,
+        &[
+            (c"offset", f.offset),
+            (c"length", f.length),
+            (c"servers", u64::from(f.servers)),
+        ],
+    );
     lua.call(1, 1);
 
     if lua.type_of(-1) != Type::Table {
@@ -295,16 +320,14 @@ fn decide_entry(lua: Lua) -> Result<c_int> {
     Ok(0)
 }
 
-/// Asks the registered layout function about `file`. The state must be
-/// entered (`Ctx::enter_with`). On an error, the message is on the top of
-/// the stack; the caller resets the stack.
-pub fn decide(lua: Lua, file: &FileInfo<'_>, out: &mut Answer) -> Status {
+/// Asks the layout function registered in the state of `vm` about `file`,
+/// as one entry with `budget`.
+pub fn decide<'v>(
+    vm: &'v mut Vm,
+    budget: Budget,
+    file: &FileInfo<'_>,
+    out: &mut Layout,
+) -> core::result::Result<(), Failure<'v>> {
     let mut args = DecideArgs { file, out };
-    // SAFETY: `args` outlives the protected call, which is all it needs.
-    unsafe {
-        lua.protected(
-            decide_entry,
-            (&mut args as *mut DecideArgs<'_, '_>).cast::<c_void>(),
-        )
-    }
+    vm.run(budget, decide_entry, &mut args)
 }

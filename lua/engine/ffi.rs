@@ -4,7 +4,7 @@
 //!
 //! Only `lua.rs` uses these; everything else goes through its safe layer.
 
-#![allow(non_camel_case_types, dead_code)]
+#![allow(non_camel_case_types)]
 
 use core::ffi::{c_char, c_int, c_void};
 
@@ -29,13 +29,7 @@ pub type lua_Alloc = unsafe extern "C" fn(
 pub type lua_Hook = unsafe extern "C" fn(l: *mut lua_State, ar: *mut c_void);
 
 pub const LUA_OK: c_int = 0;
-pub const LUA_YIELD: c_int = 1;
-pub const LUA_ERRRUN: c_int = 2;
-pub const LUA_ERRSYNTAX: c_int = 3;
-pub const LUA_ERRMEM: c_int = 4;
-pub const LUA_ERRERR: c_int = 5;
 
-pub const LUA_TNONE: c_int = -1;
 pub const LUA_TNIL: c_int = 0;
 pub const LUA_TBOOLEAN: c_int = 1;
 pub const LUA_TLIGHTUSERDATA: c_int = 2;
@@ -49,11 +43,9 @@ pub const LUA_TTHREAD: c_int = 8;
 pub const LUA_MULTRET: c_int = -1;
 /// `-LUAI_MAXSTACK - 1000` with `LUAI_MAXSTACK` 1000000.
 pub const LUA_REGISTRYINDEX: c_int = -1_000_000 - 1000;
-pub const LUA_RIDX_GLOBALS: i64 = 2;
 
 pub const LUA_GCCOUNT: c_int = 3;
 pub const LUA_GCCOUNTB: c_int = 4;
-pub const LUA_GCCOLLECT: c_int = 2;
 
 pub const LUA_MASKCOUNT: c_int = 1 << 3;
 
@@ -67,45 +59,36 @@ pub const fn lua_upvalueindex(i: c_int) -> c_int {
 extern "C" {
     pub fn lua_newstate(f: lua_Alloc, ud: *mut c_void) -> *mut lua_State;
     pub fn lua_close(l: *mut lua_State);
+    pub fn lua_setallocf(l: *mut lua_State, f: lua_Alloc, ud: *mut c_void);
     pub fn lua_atpanic(l: *mut lua_State, panicf: lua_CFunction) -> lua_CFunction;
 
-    pub fn lua_absindex(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_gettop(l: *mut lua_State) -> c_int;
     pub fn lua_settop(l: *mut lua_State, idx: c_int);
     pub fn lua_pushvalue(l: *mut lua_State, idx: c_int);
-    pub fn lua_rotate(l: *mut lua_State, idx: c_int, n: c_int);
     pub fn lua_checkstack(l: *mut lua_State, n: c_int) -> c_int;
 
-    pub fn lua_isinteger(l: *mut lua_State, idx: c_int) -> c_int;
-    pub fn lua_isstring(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_type(l: *mut lua_State, idx: c_int) -> c_int;
-    pub fn lua_typename(l: *mut lua_State, tp: c_int) -> *const c_char;
     pub fn lua_tointegerx(l: *mut lua_State, idx: c_int, isnum: *mut c_int) -> lua_Integer;
-    pub fn lua_toboolean(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_tolstring(l: *mut lua_State, idx: c_int, len: *mut usize) -> *const c_char;
     pub fn lua_rawlen(l: *mut lua_State, idx: c_int) -> u64;
     pub fn lua_touserdata(l: *mut lua_State, idx: c_int) -> *mut c_void;
-    pub fn lua_rawequal(l: *mut lua_State, idx1: c_int, idx2: c_int) -> c_int;
 
     pub fn lua_pushnil(l: *mut lua_State);
     pub fn lua_pushinteger(l: *mut lua_State, n: lua_Integer);
     pub fn lua_pushlstring(l: *mut lua_State, s: *const c_char, len: usize) -> *const c_char;
+    pub fn lua_pushstring(l: *mut lua_State, s: *const c_char) -> *const c_char;
     pub fn lua_pushcclosure(l: *mut lua_State, f: lua_CFunction, n: c_int);
     pub fn lua_pushboolean(l: *mut lua_State, b: c_int);
     pub fn lua_pushlightuserdata(l: *mut lua_State, p: *mut c_void);
 
-    pub fn lua_getglobal(l: *mut lua_State, name: *const c_char) -> c_int;
-    pub fn lua_gettable(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_getfield(l: *mut lua_State, idx: c_int, k: *const c_char) -> c_int;
     pub fn lua_rawget(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_rawgeti(l: *mut lua_State, idx: c_int, n: lua_Integer) -> c_int;
     pub fn lua_createtable(l: *mut lua_State, narr: c_int, nrec: c_int);
     pub fn lua_newuserdatauv(l: *mut lua_State, sz: usize, nuvalue: c_int) -> *mut c_void;
-    pub fn lua_getmetatable(l: *mut lua_State, objindex: c_int) -> c_int;
 
     pub fn lua_setglobal(l: *mut lua_State, name: *const c_char);
     pub fn lua_setfield(l: *mut lua_State, idx: c_int, k: *const c_char);
-    pub fn lua_rawset(l: *mut lua_State, idx: c_int);
     pub fn lua_rawseti(l: *mut lua_State, idx: c_int, n: lua_Integer);
     pub fn lua_setmetatable(l: *mut lua_State, objindex: c_int) -> c_int;
 
@@ -127,7 +110,6 @@ extern "C" {
 
     pub fn lua_error(l: *mut lua_State) -> c_int;
     pub fn lua_concat(l: *mut lua_State, n: c_int);
-    pub fn lua_next(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_gc(l: *mut lua_State, what: c_int, ...) -> c_int;
     pub fn lua_sethook(l: *mut lua_State, f: Option<lua_Hook>, mask: c_int, count: c_int);
 
@@ -150,9 +132,6 @@ extern "C" {
         openf: lua_CFunction,
         glb: c_int,
     );
-    pub fn luaL_ref(l: *mut lua_State, t: c_int) -> c_int;
-    pub fn luaL_unref(l: *mut lua_State, t: c_int, r: c_int);
-    pub fn luaL_traceback(l: *mut lua_State, l1: *mut lua_State, msg: *const c_char, level: c_int);
 
     pub fn luaopen_base(l: *mut lua_State) -> c_int;
     pub fn luaopen_coroutine(l: *mut lua_State) -> c_int;

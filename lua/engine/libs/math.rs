@@ -8,7 +8,7 @@ use core::ffi::c_int;
 use crate::lua::{Error, Integer, Lua, Result, Type};
 use crate::platform;
 
-pub fn open(lua: Lua) {
+pub fn open(lua: &mut Lua<'_>) {
     lua.new_table(0, 16);
     lua.set_funcs(&[
         (c"abs", abs),
@@ -29,13 +29,13 @@ pub fn open(lua: Lua) {
     lua.set_global(c"math");
 }
 
-fn abs(lua: Lua) -> Result<c_int> {
+fn abs(lua: &mut Lua<'_>) -> Result<c_int> {
     let x = lua.arg_integer(1)?;
     lua.push_integer(x.wrapping_abs());
     Ok(1)
 }
 
-fn extreme(lua: Lua, pick_later: fn(Integer, Integer) -> bool) -> Result<c_int> {
+fn extreme(lua: &mut Lua<'_>, pick_later: fn(Integer, Integer) -> bool) -> Result<c_int> {
     let n = lua.top();
     let mut best = lua.arg_integer(1)?;
     for i in 2..=n {
@@ -48,22 +48,22 @@ fn extreme(lua: Lua, pick_later: fn(Integer, Integer) -> bool) -> Result<c_int> 
     Ok(1)
 }
 
-fn max(lua: Lua) -> Result<c_int> {
+fn max(lua: &mut Lua<'_>) -> Result<c_int> {
     extreme(lua, |best, v| v > best)
 }
 
-fn min(lua: Lua) -> Result<c_int> {
+fn min(lua: &mut Lua<'_>) -> Result<c_int> {
     extreme(lua, |best, v| v < best)
 }
 
 /// `floor` and `ceil` of an integer are the integer.
-fn identity(lua: Lua) -> Result<c_int> {
+fn identity(lua: &mut Lua<'_>) -> Result<c_int> {
     let x = lua.arg_integer(1)?;
     lua.push_integer(x);
     Ok(1)
 }
 
-fn tointeger(lua: Lua) -> Result<c_int> {
+fn tointeger(lua: &mut Lua<'_>) -> Result<c_int> {
     match (lua.type_of(1), lua.to_integer(1)) {
         (Type::Number | Type::String, Some(v)) => lua.push_integer(v),
         _ => lua.push_nil(),
@@ -71,7 +71,7 @@ fn tointeger(lua: Lua) -> Result<c_int> {
     Ok(1)
 }
 
-fn mtype(lua: Lua) -> Result<c_int> {
+fn mtype(lua: &mut Lua<'_>) -> Result<c_int> {
     match lua.type_of(1) {
         Type::Number => lua.push_bytes(b"integer"),
         Type::None => return Err(Error::Arg(1, c"value expected")),
@@ -80,7 +80,7 @@ fn mtype(lua: Lua) -> Result<c_int> {
     Ok(1)
 }
 
-fn ult(lua: Lua) -> Result<c_int> {
+fn ult(lua: &mut Lua<'_>) -> Result<c_int> {
     let a = lua.arg_integer(1)?;
     let b = lua.arg_integer(2)?;
     lua.push_boolean((a as u64) < (b as u64));
@@ -88,7 +88,7 @@ fn ult(lua: Lua) -> Result<c_int> {
 }
 
 /// C's `fmod`: the remainder of the division rounded towards zero.
-fn fmod(lua: Lua) -> Result<c_int> {
+fn fmod(lua: &mut Lua<'_>) -> Result<c_int> {
     let a = lua.arg_integer(1)?;
     let b = lua.arg_integer(2)?;
     if b == 0 {
@@ -120,7 +120,7 @@ fn uniform(n: u64) -> u64 {
 
 /// `math.random()`: 64 random bits; `math.random(m)`: in [1, m];
 /// `math.random(m, n)`: in [m, n].
-fn random(lua: Lua) -> Result<c_int> {
+fn random(lua: &mut Lua<'_>) -> Result<c_int> {
     let (lo, hi) = match lua.top() {
         0 => {
             lua.push_integer(random_u64() as Integer);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The Lua layout policy, registered with nfsd (include/linux/nfsd/
-//! pnfs_policy.h): nfsd asks, for each LAYOUTGET, the function that
-//! `pnfs.register` stored in the default state.
+//! The NFS server behind the states (`crate::host::Host` over nfsd's policy
+//! API, include/linux/nfsd/pnfs_policy.h) and nfsd's call for each
+//! LAYOUTGET: nfsd asks the function that `pnfs.register` stored in the
+//! default state.
 //!
-//! nfsd threads never wait unboundedly: they take the state's lock within
+//! nfsd threads never wait unboundedly: they take the state within
 //! `policy_lock_ms` or fall back (nfsd's built-in layout), and each decision
-//! has its own instruction budget (`max_policy_instructions`).
+//! has its own instruction budget and CPU time (`max_policy_instructions`,
+//! `max_policy_ms`).
 
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write;
@@ -15,17 +17,12 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::libs::pnfs::{self as lib, Answer, FileInfo, Stats};
-use crate::lua::Status;
-use crate::state::Ctx;
-use crate::states;
-
-extern "C" {
-    static lunatik_max_policy_instructions: core::ffi::c_ulong;
-    static lunatik_policy_lock_ms: core::ffi::c_uint;
-    fn lunatik_ktime_ns() -> u64;
-    fn lunatik_format_addr(ss: *const core::ffi::c_void, buf: *mut c_char, size: usize) -> c_int;
-}
+use crate::host::{Host, Stats};
+use crate::kernel_c::{self as c, params};
+use crate::libs::pnfs::{self as lib, FileInfo, Layout};
+use crate::locked;
+use crate::platform;
+use crate::vm::Budget;
 
 struct Ops(bindings::nfsd_pnfs_policy_ops);
 
@@ -49,12 +46,12 @@ static RECENT_NS: [AtomicU64; RECENT] = [const { AtomicU64::new(0) }; RECENT];
 static RECENT_N: AtomicUsize = AtomicUsize::new(0);
 
 /// The policy ops of this module, kept for the module's lifetime.
-pub struct Policy {
+pub(crate) struct Policy {
     ops: KBox<Ops>,
 }
 
 impl Policy {
-    pub fn new(module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
         let ops = KBox::new(
             Ops(bindings::nfsd_pnfs_policy_ops {
                 owner: module.as_ptr(),
@@ -70,7 +67,7 @@ impl Policy {
 impl Drop for Policy {
     fn drop(&mut self) {
         if REGISTERED.swap(false, Ordering::AcqRel) {
-            // SAFETY: registered by `set_active`; nfsd waits until no
+            // SAFETY: registered by `set_policy`; nfsd waits until no
             // caller can reach the ops any more.
             unsafe { bindings::nfsd_pnfs_unregister_policy(&self.ops.0) };
         }
@@ -78,27 +75,55 @@ impl Drop for Policy {
     }
 }
 
-/// `pnfs.register` / `pnfs.unregister`: (un)register with nfsd.
-pub fn set_active(active: bool) -> core::result::Result<(), &'static CStr> {
-    let ops = OPS.load(Ordering::Acquire);
-    if ops.is_null() {
-        return Err(c"the pnfs library is not available");
-    }
-    if active == REGISTERED.load(Ordering::Acquire) {
-        return Ok(());
-    }
-    if active {
-        // SAFETY: `ops` lives until `Policy` is dropped, which unregisters.
-        let ret = unsafe { bindings::nfsd_pnfs_register_policy(&(*ops).0) };
-        if ret != 0 {
-            return Err(c"nfsd has another layout policy registered");
+/// nfsd, as the host of the default state.
+pub(crate) struct Nfsd;
+
+/// The host of the default state.
+pub(crate) static NFSD: Nfsd = Nfsd;
+
+impl Host for Nfsd {
+    fn set_policy(&self, active: bool) -> core::result::Result<(), &'static CStr> {
+        let ops = OPS.load(Ordering::Acquire);
+        if ops.is_null() {
+            return Err(c"the pnfs library is not available");
         }
-    } else {
-        // SAFETY: registered before (REGISTERED was true).
-        unsafe { bindings::nfsd_pnfs_unregister_policy(&(*ops).0) };
+        if active == REGISTERED.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if active {
+            // SAFETY: `ops` lives until `Policy` is dropped, which
+            // unregisters.
+            let ret = unsafe { bindings::nfsd_pnfs_register_policy(&(*ops).0) };
+            if ret != 0 {
+                return Err(c"nfsd has another layout policy registered");
+            }
+        } else {
+            // SAFETY: registered before (REGISTERED was true).
+            unsafe { bindings::nfsd_pnfs_unregister_policy(&(*ops).0) };
+        }
+        REGISTERED.store(active, Ordering::Release);
+        Ok(())
     }
-    REGISTERED.store(active, Ordering::Release);
-    Ok(())
+
+    fn set_dataservers(&self, list: &CStr) -> core::result::Result<(), &'static CStr> {
+        // SAFETY: `list` is NUL-terminated; nfsd copies what it keeps.
+        let ret = unsafe { bindings::nfsd_pnfs_set_dataservers(list.as_ptr().cast()) };
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(c"nfsd refused the data-server list (addresses, 64 at most)")
+        }
+    }
+
+    fn dataservers(&self, out: &mut [u8]) -> usize {
+        // SAFETY: `out` is writable for its length.
+        let n = unsafe { bindings::nfsd_pnfs_get_dataservers(out.as_mut_ptr().cast(), out.len()) };
+        (n.max(0) as usize).min(out.len())
+    }
+
+    fn stats(&self) -> Stats {
+        stats()
+    }
 }
 
 fn record(ns: u64) {
@@ -108,7 +133,7 @@ fn record(ns: u64) {
 }
 
 /// The counters of the Lua policy and of nfsd.
-pub fn stats() -> Stats {
+pub(crate) fn stats() -> Stats {
     let n = RECENT_N.load(Ordering::Relaxed).min(RECENT);
     let mut recent = [0u64; RECENT];
     for (i, r) in recent.iter_mut().enumerate().take(n) {
@@ -156,8 +181,11 @@ impl Write for Text<'_> {
 }
 
 /// The `pnfs_stats` parameter file of the module.
+///
+/// # Safety
+/// `buf` is writable for `size` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: usize) -> c_int {
+pub(crate) unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: usize) -> c_int {
     // SAFETY: the parameter code passes a page of `size` bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     let s = stats();
@@ -179,13 +207,16 @@ unsafe extern "C" fn layout(
 ) -> c_int {
     // SAFETY: nfsd passes valid pointers for the duration of the call.
     let (file, out) = unsafe { (&*file, &mut *out) };
-    let Some(state) = states::default_state() else {
+    let Some(state) = locked::default_state() else {
         FALLBACKS.fetch_add(1, Ordering::Relaxed);
         return -(bindings::ENOENT as c_int);
     };
-    // SAFETY: read-only module parameters.
-    let (budget, wait_ms) = unsafe { (lunatik_max_policy_instructions, lunatik_policy_lock_ms) };
-    let Some(guard) = state.lock_within(wait_ms) else {
+    let p = params();
+    let budget = Budget {
+        instructions: p.max_policy_instructions.min(i64::MAX as u64) as i64,
+        cpu_ms: p.max_policy_ms,
+    };
+    let Some(mut vm) = state.lock_within(p.policy_lock_ms.min(u64::from(u32::MAX)) as u32) else {
         FALLBACKS.fetch_add(1, Ordering::Relaxed);
         return -(bindings::EBUSY as c_int);
     };
@@ -193,7 +224,9 @@ unsafe extern "C" fn layout(
     let mut client = [0u8; 64];
     // SAFETY: `file.client` is nfsd's address of the client; the buffer
     // is writable for its size.
-    let n = unsafe { lunatik_format_addr(file.client.cast(), client.as_mut_ptr().cast(), client.len()) };
+    let n = unsafe {
+        c::lunatik_format_addr(file.client.cast(), client.as_mut_ptr().cast(), client.len())
+    };
     let fh = if file.fh.is_null() {
         &[][..]
     } else {
@@ -218,32 +251,26 @@ unsafe extern "C" fn layout(
         servers: file.ds_count,
     };
 
-    let mut answer = Answer::new();
-    // SAFETY: read-only; monotonic clock.
-    let t0 = unsafe { lunatik_ktime_ns() };
-    // SAFETY: the lock is held: this thread alone uses the state.
-    let status = unsafe {
-        Ctx::enter_with(guard.ctx(), budget.min(i64::MAX as u64) as i64, |lua| {
-            let st = lib::decide(lua, &info, &mut answer);
+    let mut answer = Layout::new();
+    let t0 = platform::now_ns();
+    let ok = match lib::decide(&mut vm, budget, &info, &mut answer) {
+        Ok(()) => true,
+        Err(failure) => {
             // The first errors, then one in a thousand, go to the log.
-            let errors = ERRORS.load(Ordering::Relaxed);
-            if st != Status::Ok && (errors < 10 || errors % 1000 == 0) {
-                let msg = lua.to_bytes(-1).unwrap_or(b"?");
+            let errors = ERRORS.fetch_add(1, Ordering::Relaxed);
+            if errors < 10 || errors % 1000 == 0 {
                 pr_warn!(
                     "layout policy failed, nfsd uses its built-in layout: {}\n",
-                    core::str::from_utf8(msg).unwrap_or("(message not UTF-8)")
+                    core::str::from_utf8(failure.message).unwrap_or("(message not UTF-8)")
                 );
             }
-            lua.set_top(0);
-            st
-        })
+            false
+        }
     };
-    // SAFETY: as above.
-    record(unsafe { lunatik_ktime_ns() } - t0);
-    drop(guard);
+    record(platform::now_ns() - t0);
+    drop(vm);
 
-    if status != Status::Ok {
-        ERRORS.fetch_add(1, Ordering::Relaxed);
+    if !ok {
         return -(bindings::EIO as c_int);
     }
     DECISIONS.fetch_add(1, Ordering::Relaxed);

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Base-library changes: `print` and `printk` write to the platform log (the
-//! kernel log), `gc_count` reports the state's memory, and the functions that
-//! touch files are removed.
+//! kernel log, rate-limited), `gc_count` reports the state's memory, and the
+//! functions that touch files are removed.
 
 use core::ffi::c_int;
 
 use crate::lua::{Lua, Result};
 use crate::platform;
 
-pub fn open(lua: Lua) {
+pub fn open(lua: &mut Lua<'_>) {
     lua.push_fn(print);
     lua.set_global(c"print");
     lua.push_fn(printk);
@@ -24,7 +24,7 @@ pub fn open(lua: Lua) {
 
 /// Concatenates `tostring` of every argument, separated by `sep`, and logs
 /// the result as one message. The text is data, never a format.
-fn log_args(lua: Lua, sep: &[u8]) -> Result<c_int> {
+fn log_args(lua: &mut Lua<'_>, sep: &[u8]) -> Result<c_int> {
     let n = lua.top();
     for i in 1..=n {
         if i > 1 && !sep.is_empty() {
@@ -34,26 +34,25 @@ fn log_args(lua: Lua, sep: &[u8]) -> Result<c_int> {
     }
     let parts = lua.top() - n;
     lua.concat(parts);
-    let mut msg = lua.to_bytes(-1).unwrap_or(b"");
-    if let [rest @ .., b'\n'] = msg {
-        msg = rest;
-    }
+    let msg = lua.to_bytes(-1).unwrap_or(b"");
+    let msg = msg.strip_suffix(b"\n").unwrap_or(msg);
     platform::log(msg);
     Ok(0)
 }
 
 /// `print(...)`: like Lua's, into the kernel log (one message per call).
-fn print(lua: Lua) -> Result<c_int> {
+fn print(lua: &mut Lua<'_>) -> Result<c_int> {
     log_args(lua, b"\t")
 }
 
 /// `printk(...)`: the arguments, concatenated, into the kernel log.
-fn printk(lua: Lua) -> Result<c_int> {
+fn printk(lua: &mut Lua<'_>) -> Result<c_int> {
     log_args(lua, b"")
 }
 
 /// `gc_count()`: the state's memory in use, in KiB.
-fn gc_count(lua: Lua) -> Result<c_int> {
-    lua.push_integer((lua.memory_used() / 1024) as i64);
+fn gc_count(lua: &mut Lua<'_>) -> Result<c_int> {
+    let kib = lua.memory_used() / 1024;
+    lua.push_integer(kib as i64);
     Ok(1)
 }

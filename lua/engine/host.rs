@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a state may ask of the NFS server it decides layouts for: the seam
+//! between the `pnfs` Lua library (shared) and nfsd. The kernel module
+//! implements it over nfsd's policy API (module/nfsd_host.rs); the
+//! simulator over its own model (layouts/src/host.rs); a state with no
+//! server behind it uses [`NoHost`].
+
+use core::ffi::CStr;
+
+/// The counters shown by `pnfs.stats()` and the module's `pnfs_stats` file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub decisions: u64,
+    pub errors: u64,
+    pub fallbacks: u64,
+    pub median_ns: u64,
+    pub max_ns: u64,
+    pub nfsd_policy: u64,
+    pub nfsd_builtin: u64,
+    pub nfsd_failed: u64,
+    pub nfsd_rejected: u64,
+}
+
+/// The server behind a state's `pnfs` library. Errors are messages for the
+/// Lua caller.
+pub trait Host: Sync {
+    /// `pnfs.register` (true) / `pnfs.unregister` (false): whether the
+    /// server asks this state's layout function from now on.
+    fn set_policy(&self, active: bool) -> Result<(), &'static CStr>;
+    /// `pnfs.set_dataservers`: "addr[:port],..." (no NUL inside).
+    fn set_dataservers(&self, list: &CStr) -> Result<(), &'static CStr>;
+    /// `pnfs.dataservers`: the list as "addr:port,..." into `out`; its length.
+    fn dataservers(&self, out: &mut [u8]) -> usize;
+    /// `pnfs.stats`.
+    fn stats(&self) -> Stats;
+}
+
+/// A state with no NFS server behind it: `pnfs.register` keeps the function
+/// in the state (so a decision can be asked of it), the rest is refused.
+pub struct NoHost;
+
+impl Host for NoHost {
+    fn set_policy(&self, _active: bool) -> Result<(), &'static CStr> {
+        Ok(())
+    }
+
+    fn set_dataservers(&self, _list: &CStr) -> Result<(), &'static CStr> {
+        Err(c"no NFS server here: the data-server list lives in nfsd")
+    }
+
+    fn dataservers(&self, _out: &mut [u8]) -> usize {
+        0
+    }
+
+    fn stats(&self) -> Stats {
+        Stats::default()
+    }
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A Lua state behind a sleeping lock, and the default state that SYS_lua
+//! runs in.
+//!
+//! The lock is a semaphore (through `lunatik_kernel.c`): waiters queue in
+//! order, an nfsd thread waits a bounded time, a SYS_lua caller waits until
+//! it gets the state or a fatal signal. The [`Vm`] sits in an `UnsafeCell`;
+//! only a [`Guard`], made once the semaphore is held, reaches it, as `&mut`.
+
+use core::cell::UnsafeCell;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use kernel::prelude::*;
+
+use crate::kernel_c::{self as c, Semaphore};
+use crate::vm::Vm;
+
+/// A [`Vm`] and its lock.
+pub(crate) struct Locked {
+    sem: NonNull<Semaphore>,
+    vm: UnsafeCell<Vm>,
+}
+
+// SAFETY: the `Vm` is reached only through a `Guard`, which exists only
+// while the semaphore (count 1) is held: one thread at a time. A `Vm` may
+// be used from any thread (it is `Send`).
+unsafe impl Send for Locked {}
+// SAFETY: as above.
+unsafe impl Sync for Locked {}
+
+/// The state, locked; unlocked when dropped.
+pub(crate) struct Guard<'a> {
+    locked: &'a Locked,
+}
+
+impl Deref for Guard<'_> {
+    type Target = Vm;
+
+    fn deref(&self) -> &Vm {
+        // SAFETY: this guard holds the semaphore: no other reference to the
+        // `Vm` exists.
+        unsafe { &*self.locked.vm.get() }
+    }
+}
+
+impl DerefMut for Guard<'_> {
+    fn deref_mut(&mut self) -> &mut Vm {
+        // SAFETY: as in `deref`, and `&mut self` makes this one unique.
+        unsafe { &mut *self.locked.vm.get() }
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this guard holds the semaphore.
+        unsafe { c::lunatik_sem_up(self.locked.sem.as_ptr()) };
+    }
+}
+
+impl Locked {
+    pub(crate) fn new(vm: Vm) -> Result<KBox<Locked>> {
+        // SAFETY: allocates and initializes a semaphore (or returns null).
+        let sem = NonNull::new(unsafe { c::lunatik_sem_new() }).ok_or(ENOMEM)?;
+        match KBox::new(
+            Locked {
+                sem,
+                vm: UnsafeCell::new(vm),
+            },
+            GFP_KERNEL,
+        ) {
+            Ok(b) => Ok(b),
+            Err(e) => {
+                // SAFETY: made above, never shared (the `Vm` it would have
+                // guarded was dropped with the failed box's value).
+                unsafe { c::lunatik_sem_free(sem.as_ptr()) };
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Waits for the state; `EINTR` when a fatal signal comes first.
+    pub(crate) fn lock_killable(&self) -> Result<Guard<'_>> {
+        // SAFETY: the semaphore lives as long as `self`.
+        if unsafe { c::lunatik_sem_down_killable(self.sem.as_ptr()) } != 0 {
+            return Err(EINTR);
+        }
+        Ok(Guard { locked: self })
+    }
+
+    /// Takes the state within `ms` milliseconds, or gives up.
+    ///
+    /// A `Guard` is made only once the semaphore is held: its `Drop`
+    /// releases it, so one made on the timeout path would release the
+    /// holder's (issue 11: `bool::then_some` made one eagerly).
+    pub(crate) fn lock_within(&self, ms: u32) -> Option<Guard<'_>> {
+        // SAFETY: the semaphore lives as long as `self`.
+        if unsafe { c::lunatik_sem_down_within(self.sem.as_ptr(), ms) } {
+            Some(Guard { locked: self })
+        } else {
+            None
+        }
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        // SAFETY: no guard is alive (they borrow `self`); the `Vm` field is
+        // dropped after this, without the semaphore.
+        unsafe { c::lunatik_sem_free(self.sem.as_ptr()) };
+    }
+}
+
+/// The state every SYS_lua call runs in: globals persist from one call to
+/// the next.
+static DEFAULT: AtomicPtr<Locked> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Publishes the default state (module init) or withdraws it (exit).
+pub(crate) fn set_default(state: Option<&Locked>) {
+    let p = state.map_or(core::ptr::null_mut(), |s| core::ptr::from_ref(s).cast_mut());
+    DEFAULT.store(p, Ordering::Release);
+}
+
+/// The default state, while the module is loaded.
+pub(crate) fn default_state() -> Option<&'static Locked> {
+    let p = DEFAULT.load(Ordering::Acquire);
+    // SAFETY: the module owns the state from `set_default(Some)` until
+    // `set_default(None)`, which happens after the syscall and nfsd entry
+    // points are unregistered (they wait for their callers, which pin the
+    // module): every caller's use ends before the state is freed.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
