@@ -102,7 +102,10 @@ mod tests {
             probe_engine(&dir, "ffffffff81000000 T x\n"),
             Engine::NoSyscall
         );
+        // Modern Lunatik's module is not this engine.
         std::fs::create_dir_all(dir.join("module/lunatik")).unwrap();
+        assert_eq!(probe_engine(&dir, syms), Engine::NotLoaded);
+        std::fs::create_dir_all(dir.join("module/lunatik_ng")).unwrap();
         assert_eq!(probe_engine(&dir, ""), Engine::Loaded);
         std::fs::remove_dir_all(&dir).unwrap();
     }
