@@ -41,6 +41,7 @@ static DECISIONS: AtomicU64 = AtomicU64::new(0);
 static ERRORS: AtomicU64 = AtomicU64::new(0);
 static FALLBACKS: AtomicU64 = AtomicU64::new(0);
 static MAX_NS: AtomicU64 = AtomicU64::new(0);
+static MAX_WAIT_NS: AtomicU64 = AtomicU64::new(0);
 const RECENT: usize = 128;
 static RECENT_NS: [AtomicU64; RECENT] = [const { AtomicU64::new(0) }; RECENT];
 static RECENT_N: AtomicUsize = AtomicUsize::new(0);
@@ -158,6 +159,7 @@ pub(crate) fn stats() -> Stats {
         fallbacks: FALLBACKS.load(Ordering::Relaxed),
         median_ns: if n > 0 { recent[n / 2] } else { 0 },
         max_ns: MAX_NS.load(Ordering::Relaxed),
+        max_wait_ns: MAX_WAIT_NS.load(Ordering::Relaxed),
         nfsd_policy: nfsd.policy,
         nfsd_builtin: nfsd.builtin,
         nfsd_failed: nfsd.failed,
@@ -192,8 +194,8 @@ pub(crate) unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: 
     let mut t = Text { buf, len: 0 };
     let _ = writeln!(
         t,
-        "decisions {} errors {} fallbacks {} median_ns {} max_ns {} nfsd_policy {} nfsd_builtin {} nfsd_failed {} nfsd_rejected {}",
-        s.decisions, s.errors, s.fallbacks, s.median_ns, s.max_ns,
+        "decisions {} errors {} fallbacks {} median_ns {} max_ns {} max_wait_ns {} nfsd_policy {} nfsd_builtin {} nfsd_failed {} nfsd_rejected {}",
+        s.decisions, s.errors, s.fallbacks, s.median_ns, s.max_ns, s.max_wait_ns,
         s.nfsd_policy, s.nfsd_builtin, s.nfsd_failed, s.nfsd_rejected
     );
     t.len as c_int
@@ -216,7 +218,10 @@ unsafe extern "C" fn layout(
         instructions: p.max_policy_instructions.min(i64::MAX as u64) as i64,
         cpu_ms: p.max_policy_ms,
     };
-    let Some(mut vm) = state.lock_within(p.policy_lock_ms.min(u64::from(u32::MAX)) as u32) else {
+    let w0 = platform::now_ns();
+    let vm = state.lock_within(p.policy_lock_ms.min(u64::from(u32::MAX)) as u32);
+    MAX_WAIT_NS.fetch_max(platform::now_ns() - w0, Ordering::Relaxed);
+    let Some(mut vm) = vm else {
         FALLBACKS.fetch_add(1, Ordering::Relaxed);
         return -(bindings::EBUSY as c_int);
     };

@@ -16,6 +16,8 @@ pub struct Stats {
     pub fallbacks: u64,
     pub median_ns: u64,
     pub max_ns: u64,
+    /// The longest an nfsd thread waited for a Lua state.
+    pub max_wait_ns: u64,
     pub nfsd_policy: u64,
     pub nfsd_builtin: u64,
     pub nfsd_failed: u64,

@@ -154,3 +154,17 @@ fn print_and_printk_log_one_message_without_formats() {
     let log = lunatik_lua::platform::take_log();
     assert_eq!(log, vec![b"a\t1\tnil".to_vec(), b"100% %s%n2".to_vec()]);
 }
+
+/// lua/tests/deep.lua on the twin: at the deepest C-stack depth, with
+/// memory to spare and with none, every library call ends cleanly.
+#[test]
+fn deepest_recursion_then_every_allocating_function() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let r = engine.exec(include_bytes!("deep.lua"));
+    assert_eq!(r.outcome, Outcome::Returned, "{}", r.text());
+    let text = r.text();
+    let depth: usize = text.split('\t').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(depth >= 10, "depth {depth}: {text}");
+    assert!(text.contains("1=ok"), "{text}");
+    assert_eq!(engine.exec(b"return 40 + 2").text(), "42");
+}

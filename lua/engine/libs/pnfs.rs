@@ -182,7 +182,7 @@ fn stats(lua: &mut Lua<'_>) -> Result<c_int> {
 
 /// The table of `pnfs.stats()` for `s`.
 pub fn push_stats(lua: &mut Lua<'_>, s: &Stats) {
-    lua.new_table(0, 6);
+    lua.new_table(0, 7);
     set_ints(
         lua,
         &[
@@ -191,6 +191,7 @@ pub fn push_stats(lua: &mut Lua<'_>, s: &Stats) {
             (c"fallbacks", s.fallbacks),
             (c"median_ns", s.median_ns),
             (c"max_ns", s.max_ns),
+            (c"max_wait_ns", s.max_wait_ns),
         ],
     );
     lua.new_table(0, 4);

@@ -3,7 +3,7 @@
 //!
 //!   lunatik-guest-tests examples docs/lua-api.md
 //!   lunatik-guest-tests hostile lua/tests/hostile.lua [MAX_MS]
-//!   lunatik-guest-tests syscall
+//!   lunatik-guest-tests syscall | contract | kill
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
@@ -26,6 +26,8 @@ fn main() {
         "examples" => scripts::examples(&mut t, arg(1)),
         "hostile" => scripts::hostile(&mut t, arg(1), arg(2).parse().ok()),
         "syscall" => syscall::bad_inputs(&mut t),
+        "contract" => syscall::contract(&mut t),
+        "kill" => syscall::kill(&mut t),
         "concurrency" => syscall::concurrency(&mut t, num(1, 8), num(2, 10_000)),
         "bench" => bench::run(&mut t),
         "sha1bench" => bench::sha1(&mut t),
@@ -36,7 +38,7 @@ fn main() {
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, concurrency, bench, sha1bench, hammer, cycles, storm");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm");
             std::process::exit(2);
         }
     }

@@ -1,12 +1,11 @@
 //! Raw calls of the lua system call, with any pointers (to test bad ones).
 
-pub const SYS_LUA: libc::c_long = 350;
-pub const LUA_ERROR: i64 = 1 << 62;
+pub use lunatik_abi as abi;
 
 /// Returns (return value, errno).
 pub fn raw(code: *const u8, code_sz: usize, result: *mut u8, result_sz: usize) -> (i64, i32) {
     // SAFETY: the kernel validates every pointer; bad ones give EFAULT.
-    let ret = unsafe { libc::syscall(SYS_LUA, code, code_sz, result, result_sz) };
+    let ret = unsafe { libc::syscall(abi::SYS_LUA, code, code_sz, result, result_sz) };
     let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
     (ret, errno)
 }
@@ -18,9 +17,9 @@ pub fn lua(code: &str) -> Result<(bool, String), i32> {
     if ret < 0 {
         return Err(errno);
     }
-    let len = ((ret & (LUA_ERROR - 1)) as usize).min(buf.len() - 1);
+    let len = abi::length(ret).min(buf.len() - 1);
     Ok((
-        ret & LUA_ERROR != 0,
+        abi::is_lua_error(ret),
         String::from_utf8_lossy(&buf[..len]).into_owned(),
     ))
 }

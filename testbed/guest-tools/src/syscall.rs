@@ -3,10 +3,11 @@
 
 use std::ptr;
 
-use crate::sys::{lua, raw, returns, LUA_ERROR};
+use crate::sys::{abi, lua, raw, returns};
 use crate::tap::Tap;
 
-const CODE_MAX: usize = 1 << 20;
+const CODE_MAX: usize = abi::CODE_MAX;
+const LUA_ERROR: i64 = abi::LUA_ERROR;
 
 /// An anonymous mapping with `prot`, or one that was unmapped again.
 fn mapping(prot: libc::c_int, unmap: bool) -> *mut u8 {
@@ -191,7 +192,7 @@ pub fn bad_inputs(t: &mut Tap) {
             }
             let mut buf = [0u8; 16];
             let r = libc::syscall(
-                crate::sys::SYS_LUA,
+                abi::SYS_LUA,
                 code.as_ptr(),
                 8usize,
                 buf.as_mut_ptr(),
@@ -298,7 +299,7 @@ const STORM: [StormCall; 4] = [
     StormCall {
         what: "budget",
         code: "local n = 0 while true do n = n + 1 end",
-        error: Some("instruction budget exhausted"),
+        error: Some("exhausted|exceeded"),
     },
     StormCall {
         what: "error",
@@ -332,7 +333,9 @@ pub fn storm(t: &mut Tap, secs: u64, callers: usize) {
                     let call = &STORM[i % STORM.len()];
                     let got = lua(call.code);
                     let good = match (&got, call.error) {
-                        (Ok((true, text)), Some(want)) => text.contains(want),
+                        (Ok((true, text)), Some(want)) => {
+                            want.split('|').any(|w| text.contains(w))
+                        }
                         (Ok((false, text)), None) => text == "1",
                         _ => false,
                     };
@@ -373,4 +376,172 @@ pub fn storm(t: &mut Tap, secs: u64, callers: usize) {
         ),
         || bad.join("\n"),
     );
+}
+
+/// `n` pages of anonymous memory, read-write.
+fn pages(n: usize) -> *mut u8 {
+    // SAFETY: a fresh anonymous mapping.
+    let p = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            n * 4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert!(p != libc::MAP_FAILED, "mmap failed");
+    p.cast::<u8>()
+}
+
+/// The contract of docs/syscall.md at its edges: the capacity of the
+/// result buffer, EFAULT only before the code runs, odd code, a root that
+/// is root only in its user namespace.
+pub fn contract(t: &mut Tap) {
+    let max = abi::RESULT_MAX;
+    // A result_sz above the maximum: at most RESULT_MAX bytes are written,
+    // and a text that reaches the capacity is reported as truncated.
+    let mut big = vec![0xffu8; max + 4096];
+    let code = format!("return string.rep('x', {})", max + 10);
+    let r = raw(code.as_ptr(), code.len(), big.as_mut_ptr(), max + 1000);
+    t.check(
+        r.0 >= 0
+            && abi::length(r.0) == max + 10
+            && abi::truncated(r.0, max + 1000)
+            && big[max - 2] == b'x'
+            && big[max - 1] == 0
+            && big[max] == 0xff,
+        "result_sz above RESULT_MAX: RESULT_MAX bytes written (NUL last), truncated, length in full",
+        || format!("got {r:?}, bytes {:?}", &big[max - 2..max + 1]),
+    );
+    let code = format!("return string.rep('y', {})", max - 1);
+    let r = raw(code.as_ptr(), code.len(), big.as_mut_ptr(), max + 1000);
+    t.check(
+        r.0 >= 0 && abi::length(r.0) == max - 1 && !abi::truncated(r.0, max + 1000) && big[max - 1] == 0,
+        "a text of RESULT_MAX - 1 bytes fits: not truncated",
+        || format!("got {r:?}"),
+    );
+
+    // The code must not run when the result buffer is not writable in
+    // full: a counter in the state proves it.
+    let count = "efault_ran = (efault_ran or 0) + 1";
+    let two = pages(2);
+    // SAFETY: the second page of our own mapping.
+    unsafe { libc::mprotect(two.add(4096).cast(), 4096, libc::PROT_READ) };
+    let r = raw(count.as_ptr(), count.len(), two, 8192);
+    t.check(r == (-1, libc::EFAULT), "result buffer with a read-only tail: EFAULT", || {
+        format!("got {r:?}")
+    });
+    let gap = pages(2);
+    // SAFETY: the second page of our own mapping.
+    unsafe { libc::munmap(gap.add(4096).cast(), 4096) };
+    let r = raw(count.as_ptr(), count.len(), gap, 8192);
+    t.check(r == (-1, libc::EFAULT), "result buffer with an unmapped tail: EFAULT", || {
+        format!("got {r:?}")
+    });
+    let r = raw(count.as_ptr(), count.len(), gap, 1usize << 63);
+    t.check(
+        r == (-1, libc::EFAULT),
+        "result_sz 2^63 over one page: EFAULT (RESULT_MAX bytes must be writable)",
+        || format!("got {r:?}"),
+    );
+    t.ok(
+        returns("return efault_ran", "nil"),
+        "after each EFAULT: the code did not run (its counter is nil)",
+    );
+    let r = raw(b"return 1".as_ptr(), 8, big.as_mut_ptr(), 1usize << 63);
+    t.check(
+        r.0 == 1 && big[0] == b'1' && big[1] == 0,
+        "result_sz 2^63 over a buffer of RESULT_MAX bytes: runs, capacity RESULT_MAX",
+        || format!("got {r:?}"),
+    );
+
+    let mut out = [0xffu8; 64];
+    let r = raw(b"\0".as_ptr(), 1, out.as_mut_ptr(), 64);
+    t.check(
+        r.0 == 0 && out[0] == 0,
+        "code of one NUL byte: an empty chunk, empty result",
+        || format!("got {r:?}"),
+    );
+    let nul = b"return 1\0return 2";
+    let r = raw(nul.as_ptr(), nul.len(), out.as_mut_ptr(), 64);
+    let msg = String::from_utf8_lossy(&out[..out.iter().position(|&b| b == 0).unwrap_or(0)])
+        .into_owned();
+    t.check(
+        r.0 >= 0 && abi::is_lua_error(r.0) && msg.contains("unexpected symbol"),
+        "code with a NUL inside: a Lua syntax error",
+        || format!("got {r:?} {msg:?}"),
+    );
+
+    // Root in a user namespace of its own is not root: EPERM.
+    // SAFETY: fork, then only raw system calls in the child.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: the child makes raw system calls and exits.
+        unsafe {
+            if libc::unshare(libc::CLONE_NEWUSER) != 0 {
+                libc::_exit(2);
+            }
+            let mut buf = [0u8; 16];
+            let r = libc::syscall(abi::SYS_LUA, b"return 1".as_ptr(), 8usize, buf.as_mut_ptr(), 16usize);
+            let e = *libc::__errno_location();
+            libc::_exit(if r == -1 && e == libc::EPERM { 0 } else { 1 });
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    t.check(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "root only in a user namespace (unshare CLONE_NEWUSER): EPERM",
+        || format!("child status {status:#x} (exit 2: unshare failed)"),
+    );
+}
+
+/// Forks a child that makes one call of `code` and exits.
+fn caller(code: &'static str) -> libc::pid_t {
+    // SAFETY: the child makes one system call and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let _ = lua(code);
+        // SAFETY: leaving the child.
+        unsafe { libc::_exit(0) };
+    }
+    pid
+}
+
+/// SIGKILL to `pid`; how long until it is gone.
+fn kill_and_time(pid: libc::pid_t) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    // SAFETY: signalling and reaping our own child.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+    }
+    start.elapsed()
+}
+
+/// A SYS_lua caller waiting for the state, and one running in it, are
+/// both gone within 1 s of a SIGKILL.
+pub fn kill(t: &mut Tap) {
+    let long = "local n = 0 while true do n = n + 1 end";
+    let runner = caller(long);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let waiter = caller("return 1");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let waited = kill_and_time(waiter);
+    t.check(
+        waited < std::time::Duration::from_secs(1),
+        &format!("a caller waiting for the state exits {waited:?} after SIGKILL (< 1 s)"),
+        || "too slow".into(),
+    );
+    let ran = kill_and_time(runner);
+    t.check(
+        ran < std::time::Duration::from_secs(1),
+        &format!("a caller running a loop exits {ran:?} after SIGKILL (< 1 s)"),
+        || "too slow".into(),
+    );
+    t.ok(returns("return 40 + 2", "42"), "after the kills: a normal call works");
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# SYS_lua and the lunatik CLI (docs/syscall.md): the README's examples, the
-# persistent default state, bad input, EPERM, 8 x 10,000 concurrent calls,
-# ENOSYS without the module, and unloading while calls are in flight.
+# SYS_lua and the lunatik-ng CLI (docs/syscall.md): the README's examples,
+# the persistent default state, bad input, the contract at its edges
+# (capacity, EFAULT before running, a user-namespace root), SIGKILL of a
+# waiting and a running caller, the deepest recursion, 8 x 10,000
+# concurrent calls, ENOSYS without the module, and unloading while calls
+# are in flight.
 . "$GUEST/tap.sh"
 . "$GUEST/bin.sh"
 
@@ -44,6 +47,17 @@ expect_cli "without root: exit 3" 3 "" setpriv --reuid=65534 --regid=65534 --cle
 check "without root: the CLI names CAP_SYS_ADMIN" grep -q "CAP_SYS_ADMIN" "$RESULTS/cli.err"
 
 tap_renumber < <("$TOOLS" syscall)
+tap_renumber < <("$TOOLS" contract)
+tap_renumber < <("$TOOLS" kill)
+
+# The deepest C-stack depth, then every allocating library function there,
+# with memory to spare and with none (lua/tests/deep.lua): clean endings,
+# no stack-guard hit (the log scan).
+deep=$("$LUNATIK" run "$REPO/lua/tests/deep.lua" 2>"$RESULTS/deep.err")
+depth=${deep%%$'\t'*}
+check "deep recursion ($depth levels of pcall), then each allocating function: clean endings" \
+	[ "${depth:-0}" -ge 10 ]
+diag "deep.lua: $deep $(cat "$RESULTS/deep.err")"
 tap_renumber < <("$TOOLS" concurrency 8 10000)
 
 # Unloading while calls are in flight: callers see results or ENOSYS only.
