@@ -168,3 +168,15 @@ fn deepest_recursion_then_every_allocating_function() {
     assert!(text.contains("1=ok"), "{text}");
     assert_eq!(engine.exec(b"return 40 + 2").text(), "42");
 }
+
+/// The garbage of a call that filled the memory cap does not starve the
+/// next call (a luaL_Buffer box collects before giving up:
+/// lua/patches/10-lauxlib-box-collect.patch).
+#[test]
+fn a_full_state_collects_for_the_next_call() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let r = engine.exec(b"local t = {} for i = 1, math.maxinteger do t[i] = string.rep('m', 512) .. i end");
+    assert!(r.text().contains("not enough memory"), "{}", r.text());
+    let r = engine.exec(b"return #string.rep('x', 3 << 20)");
+    assert_eq!(r.text(), "3145728");
+}

@@ -34,11 +34,11 @@ refused() {
 	fi
 }
 refused pnfs_stats=1 "Operation not permitted"
-refused max_memory=0 "Invalid argument"
-refused max_instructions=0 "Invalid argument"
-refused max_call_ms=0 "Invalid argument"
-refused max_policy_ms=0 "Invalid argument"
-refused policy_lock_ms=4294967295 "Invalid argument"
+refused max_memory=0 "Invalid parameters"
+refused max_instructions=0 "Invalid parameters"
+refused max_call_ms=0 "Invalid parameters"
+refused max_policy_ms=0 "Invalid parameters"
+refused policy_lock_ms=4294967295 "Invalid parameters"
 check "an out-of-range value is named in the log" bash -c "dmesg | grep -q 'max_memory=0 is out of range'"
 insmod "$LUNATIK_KO" max_memory=1048576 max_call_ms=500
 check "insmod with limits in range: loaded, max_memory reads back" \
