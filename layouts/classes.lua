@@ -39,4 +39,3 @@ function classes_layout(file)
 end
 
 pnfs.register(classes_layout)
-return "layouts/classes.lua: class-based placement registered"

@@ -4,9 +4,10 @@
 -- describing the file and returns {stripe_unit =, servers =, first =}.
 --
 -- Placement: the SHA-1 of the file's filehandle seeds a small generator that
--- picks WIDTH of the N data servers and their order (a partial Fisher-Yates
--- shuffle, so the cost grows with WIDTH, not N); the file is striped over
--- them with a 64 KiB stripe unit.
+-- picks WIDTH of the N data servers, in order: each pick is uniform among
+-- the servers not picked yet (drawn again on a repeat), so the cost grows
+-- with WIDTH, not N. The file is striped over them with a 64 KiB stripe
+-- unit.
 -- Properties: deterministic (same filehandle and N, same answer); every
 -- choice and order equally likely, so files and bytes spread evenly; the
 -- answer depends only on the filehandle and N. Adding a server reshuffles
@@ -19,16 +20,21 @@ local WIDTH = 4             -- servers per file (all of them when fewer)
 function sha1_placement(fh, n, width)
   local h = crypto.sha1(fh)
   -- 64-bit seed from the hash; an LCG (Knuth's MMIX constants) drives the
-  -- shuffle, its high bits picking each swap.
+  -- picks, its high bits choosing each server.
   local x = h:uint(1, 8) ~ h:uint(9, 8)
-  local k = math.min(width, n)
-  local moved = {}          -- the positions the shuffle changed
-  local chosen = {}
+  local k = width < n and width or n
+  local chosen = {nil, nil, nil, nil}   -- room for WIDTH, made at once
   for i = 1, k do
-    x = x * 6364136223846793005 + 1442695040888963407
-    local j = i + (x >> 33) % (n - i + 1)
-    chosen[i] = moved[j] or j
-    moved[j] = moved[i] or i
+    local j, again
+    repeat
+      x = x * 6364136223846793005 + 1442695040888963407
+      j = (x >> 33) % n + 1
+      again = false
+      for m = 1, i - 1 do
+        if chosen[m] == j then again = true break end
+      end
+    until not again
+    chosen[i] = j
   end
   return chosen
 end
@@ -42,4 +48,3 @@ function sha1_layout(file)
 end
 
 pnfs.register(sha1_layout)
-return "layouts/default.lua: SHA-1 placement registered"

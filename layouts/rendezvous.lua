@@ -47,4 +47,3 @@ function rendezvous_layout(file)
 end
 
 pnfs.register(rendezvous_layout)
-return "layouts/rendezvous.lua: rendezvous hashing registered"

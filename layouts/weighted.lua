@@ -2,8 +2,9 @@
 --
 -- Contract: docs/pnfs.md, "Lua policies".
 -- Placement: set the global `weights` to one positive integer per server
--- (e.g. capacities in TiB) before or after loading; without it every server
--- weighs 1. Each file goes to WIDTH servers drawn by weighted rendezvous
+-- (e.g. capacities in TiB) in the policy states, after loading
+-- (`lunatik-ng pnfs eval 'weights = {4, 4, 1}'`) or at the top of a copy of
+-- this file; without it every server weighs 1. Each file goes to WIDTH servers drawn by weighted rendezvous
 -- hashing: server s scores -w_s / ln(u), u uniform from the file's hash;
 -- in integers, the score compares u^(1/w) through w * log2 estimates.
 -- Properties: deterministic; a server's share of files is proportional to
@@ -60,4 +61,3 @@ function weighted_layout(file)
 end
 
 pnfs.register(weighted_layout)
-return "layouts/weighted.lua: capacity-weighted placement registered"

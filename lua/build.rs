@@ -115,9 +115,14 @@ fn main() {
         "lunatik_port.h",
         "sources.mk",
         "patches",
-        "lunatik_num.c",
-        "ltextonly.c",
+        "kshim",
     ] {
         println!("cargo:rerun-if-changed={}", here.join(f).display());
+    }
+    for f in mk_list(&mk, "LUA_PORT") {
+        println!(
+            "cargo:rerun-if-changed={}",
+            here.join(format!("{f}.c")).display()
+        );
     }
 }

@@ -7,4 +7,4 @@
 LUA_CORE := lapi lauxlib lbaselib lcode lcorolib lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring lstrlib ltable ltablib ltm lutf8lib lvm lzio
 
 # Our C files of the port, compiled with the core's headers.
-LUA_PORT := lunatik_num ltextonly
+LUA_PORT := lunatik_num ltextonly lunatik_fast

@@ -44,6 +44,12 @@ extern "C" {
     pub(crate) fn lunatik_sem_up(s: *mut Semaphore);
 
     pub(crate) fn lunatik_ktime_ns() -> u64;
+    pub(crate) fn lunatik_real_seconds() -> u64;
+    pub(crate) fn lunatik_cpu_id() -> c_uint;
+    pub(crate) fn lunatik_online_cpus() -> c_uint;
+    pub(crate) fn lunatik_rcu_read_lock();
+    pub(crate) fn lunatik_rcu_read_unlock();
+    pub(crate) fn lunatik_synchronize_rcu();
     pub(crate) fn lunatik_format_addr(ss: *const c_void, buf: *mut c_char, size: usize) -> c_int;
     pub(crate) fn lunatik_user_writable(buf: *mut c_void, size: usize) -> c_int;
 }

@@ -18,6 +18,9 @@
 #include <linux/pagemap.h>
 #include <linux/printk.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -243,6 +246,37 @@ void lunatik_sem_up(struct semaphore *s)
 u64 lunatik_ktime_ns(void)
 {
 	return ktime_get_ns();
+}
+
+u64 lunatik_real_seconds(void)
+{
+	return ktime_get_real_seconds();
+}
+
+/* The policy states: one per online CPU, swapped in under RCU. */
+unsigned int lunatik_cpu_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+unsigned int lunatik_online_cpus(void)
+{
+	return num_online_cpus();
+}
+
+void lunatik_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void lunatik_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+void lunatik_synchronize_rcu(void)
+{
+	synchronize_rcu();
 }
 
 /* "10.99.0.2" or "fe80::1": a client address as text. */

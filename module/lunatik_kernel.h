@@ -46,6 +46,12 @@ bool lunatik_sem_down_within(struct semaphore *s, unsigned int ms);
 void lunatik_sem_up(struct semaphore *s);
 
 u64 lunatik_ktime_ns(void);
+u64 lunatik_real_seconds(void);
+unsigned int lunatik_cpu_id(void);
+unsigned int lunatik_online_cpus(void);
+void lunatik_rcu_read_lock(void);
+void lunatik_rcu_read_unlock(void);
+void lunatik_synchronize_rcu(void);
 int lunatik_format_addr(const struct sockaddr_storage *ss, char *buf,
 			size_t size);
 int lunatik_user_writable(void __user *buf, size_t size);

@@ -43,6 +43,7 @@ mod kernel_c;
 mod locked;
 mod nfsd_host;
 mod platform;
+mod policy_states;
 mod syscall;
 
 module! {
@@ -86,9 +87,11 @@ fn limits() -> vm::Limits {
 
 struct LunatikNg {
     // Dropped in this order: the entry points first (no call can start
-    // after they are gone), then the state, SHA-1 last.
+    // after they are gone), then the policy states, the default state,
+    // SHA-1 last.
     _syscall: syscall::Registration,
     _policy: nfsd_host::Policy,
+    _policies: policy_states::Owner,
     _state: DefaultState,
     _sha1: Sha1,
 }
@@ -123,6 +126,7 @@ impl kernel::Module for LunatikNg {
         Ok(LunatikNg {
             _syscall: syscall,
             _policy: policy,
+            _policies: policy_states::Owner,
             _state: state,
             _sha1: sha1,
         })

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The NFS server behind the states (`crate::host::Host` over nfsd's policy
-//! API, include/linux/nfsd/pnfs_policy.h) and nfsd's call for each
-//! LAYOUTGET: nfsd asks the function that `pnfs.register` stored in the
-//! default state.
+//! nfsd as the server behind the default state (`crate::host::Host` over
+//! nfsd's policy API, include/linux/nfsd/pnfs_policy.h), and nfsd's call
+//! for each LAYOUTGET: nfsd asks the layout function of a policy state
+//! (`policy_states.rs`).
 //!
-//! nfsd threads never wait unboundedly: they take the state within
+//! nfsd threads never wait unboundedly: they take a policy state within
 //! `policy_lock_ms` or fall back (nfsd's built-in layout), and each decision
 //! has its own instruction budget and CPU time (`max_policy_instructions`,
 //! `max_policy_ms`).
@@ -17,11 +17,11 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::host::{Host, Stats};
+use crate::host::{Host, PolicyInfo, Stats};
 use crate::kernel_c::{self as c, params};
 use crate::libs::pnfs::{self as lib, FileInfo, Layout};
-use crate::locked;
 use crate::platform;
+use crate::policy_states;
 use crate::vm::Budget;
 
 struct Ops(bindings::nfsd_pnfs_policy_ops);
@@ -82,8 +82,9 @@ pub(crate) struct Nfsd;
 /// The host of the default state.
 pub(crate) static NFSD: Nfsd = Nfsd;
 
-impl Host for Nfsd {
-    fn set_policy(&self, active: bool) -> core::result::Result<(), &'static CStr> {
+impl Nfsd {
+    /// Whether nfsd asks this module (a policy is loaded) or not.
+    pub(crate) fn set_policy(&self, active: bool) -> core::result::Result<(), &'static CStr> {
         let ops = OPS.load(Ordering::Acquire);
         if ops.is_null() {
             return Err(c"the pnfs library is not available");
@@ -104,6 +105,34 @@ impl Host for Nfsd {
         }
         REGISTERED.store(active, Ordering::Release);
         Ok(())
+    }
+}
+
+impl Host for Nfsd {
+    /// `pnfs.register` in the default state: policies live in policy
+    /// states now; `pnfs.unregister()` still unloads the policy.
+    fn set_policy(&self, active: bool) -> core::result::Result<(), &'static CStr> {
+        if active {
+            Err(c"pnfs.register(fn) belongs in a policy's source: load it with pnfs.load(source [, name]) (lunatik-ng pnfs load FILE)")
+        } else {
+            policy_states::unload()
+        }
+    }
+
+    fn load_policy(&self, source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
+        policy_states::load(source, name, err)
+    }
+
+    fn unload_policy(&self) -> core::result::Result<(), &'static CStr> {
+        policy_states::unload()
+    }
+
+    fn policy_eval(&self, code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &'static CStr> {
+        policy_states::eval(code, out)
+    }
+
+    fn policy_info(&self) -> Option<PolicyInfo> {
+        policy_states::info()
     }
 
     fn set_dataservers(&self, list: &CStr) -> core::result::Result<(), &'static CStr> {
@@ -198,6 +227,15 @@ pub(crate) unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: 
         s.decisions, s.errors, s.fallbacks, s.median_ns, s.max_ns, s.max_wait_ns,
         s.nfsd_policy, s.nfsd_builtin, s.nfsd_failed, s.nfsd_rejected
     );
+    if let Some(p) = policy_states::info() {
+        t.len = t.len.saturating_sub(1);
+        let _ = write!(t, " policy_states {} policy_memory {} policy_loaded {} policy_sha1 ", p.states, p.memory, p.loaded);
+        for b in p.sha1 {
+            let _ = write!(t, "{b:02x}");
+        }
+        let name = core::str::from_utf8(p.name()).unwrap_or("(not UTF-8)");
+        let _ = writeln!(t, " policy {name}");
+    }
     t.len as c_int
 }
 
@@ -209,7 +247,7 @@ unsafe extern "C" fn layout(
 ) -> c_int {
     // SAFETY: nfsd passes valid pointers for the duration of the call.
     let (file, out) = unsafe { (&*file, &mut *out) };
-    let Some(state) = locked::default_state() else {
+    let Some(set) = policy_states::current() else {
         FALLBACKS.fetch_add(1, Ordering::Relaxed);
         return -(bindings::ENOENT as c_int);
     };
@@ -219,7 +257,7 @@ unsafe extern "C" fn layout(
         cpu_ms: p.max_policy_ms,
     };
     let w0 = platform::now_ns();
-    let vm = state.lock_within(p.policy_lock_ms.min(u64::from(u32::MAX)) as u32);
+    let vm = set.pick(p.policy_lock_ms.min(u64::from(u32::MAX)) as u32);
     MAX_WAIT_NS.fetch_max(platform::now_ns() - w0, Ordering::Relaxed);
     let Some(mut vm) = vm else {
         FALLBACKS.fetch_add(1, Ordering::Relaxed);

@@ -1,5 +1,6 @@
 //! `lunatik-ng`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
 
+mod pnfs;
 mod report;
 mod sys;
 
@@ -16,7 +17,8 @@ const EXAMPLES: &str = "\
 Examples:
   lunatik-ng eval 'return type({123})'          prints: table
   lunatik-ng eval 'counter = (counter or 0) + 1 return counter'
-  lunatik-ng run layouts/default.lua            load a layout policy
+  lunatik-ng pnfs load layouts/default.lua      load a layout policy
+  lunatik-ng pnfs show                          the policy and its counters
   echo 'return crypto.sha1(\"abc\"):hex()' | lunatik-ng run -
 
 Exit status: 0 the code returned, 1 it raised a Lua error, 2 bad usage,
@@ -49,6 +51,31 @@ enum Command {
         /// The file to run, or `-` for standard input.
         file: PathBuf,
     },
+    /// nfsd's layout policy (docs/pnfs.md).
+    #[command(subcommand)]
+    Pnfs(PnfsCommand),
+}
+
+#[derive(Subcommand)]
+enum PnfsCommand {
+    /// Load a policy file into nfsd's policy states (replacing the one
+    /// loaded; on an error, that one stays).
+    Load {
+        /// The policy (`-` reads standard input), e.g. layouts/default.lua.
+        file: PathBuf,
+        /// Its name in `pnfs show` (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Back to nfsd's built-in layout.
+    Unload,
+    /// The policy, the data servers and the counters.
+    Show,
+    /// Run Lua code in every policy state; one line of results per state.
+    Eval {
+        /// Lua code, e.g. 'return #seen'.
+        code: String,
+    },
 }
 
 fn read_code(file: &Path) -> Result<Vec<u8>, String> {
@@ -79,6 +106,23 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_SYSTEM as u8);
             }
         },
+        Command::Pnfs(PnfsCommand::Load { file, name }) => match read_code(file) {
+            Ok(source) => {
+                let name = name.clone().unwrap_or_else(|| {
+                    file.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "policy".into())
+                });
+                pnfs::load_code(&source, &name)
+            }
+            Err(e) => {
+                eprintln!("lunatik-ng: {e}");
+                return ExitCode::from(EXIT_SYSTEM as u8);
+            }
+        },
+        Command::Pnfs(PnfsCommand::Unload) => b"pnfs.unload()".to_vec(),
+        Command::Pnfs(PnfsCommand::Show) => pnfs::SHOW_CODE.as_bytes().to_vec(),
+        Command::Pnfs(PnfsCommand::Eval { code }) => pnfs::eval_code(code),
     };
     let answer = sys::call(&code, cli.result_size as usize);
     let status = match &answer {

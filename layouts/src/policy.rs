@@ -5,6 +5,7 @@ use std::path::Path;
 
 use lunatik_lua::exec::Outcome;
 use lunatik_lua::libs::pnfs::{self, FileInfo, Layout};
+use lunatik_lua::vm::Budget;
 use lunatik_lua::{Engine, Limits};
 
 use crate::host::SIM;
@@ -14,6 +15,13 @@ pub const LIMITS: Limits = Limits {
     memory: 8 << 20,
     instructions: 1_000_000,
     cpu_ms: 10_000,
+};
+
+/// What loading a policy may spend: the kernel's SYS_lua defaults
+/// (`max_instructions`, `max_call_ms`), since `pnfs.load` runs in a call.
+pub const LOAD_BUDGET: Budget = Budget {
+    instructions: 10_000_000,
+    cpu_ms: 2000,
 };
 
 pub struct Policy {
@@ -35,7 +43,8 @@ impl Policy {
     }
 
     /// Loads a policy file, first setting the global `weights` (one per
-    /// server) when given, as an administrator would with `lunatik eval`.
+    /// server) when given in the policy's state, as `weights = {...}` at the
+    /// top of the source (or `pnfs.eval`) would in the kernel's.
     pub fn load_with(path: &Path, weights: Option<&[u64]>) -> Result<Policy, String> {
         let code =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -51,13 +60,10 @@ impl Policy {
                 return Err(r.text());
             }
         }
-        let reply = engine.exec(code);
-        if reply.outcome == Outcome::Failed {
-            return Err(reply.text());
-        }
-        if !engine.with_vm(|vm| pnfs::has_policy(vm, LIMITS.budget())) {
-            return Err("the script registered no layout function (pnfs.register)".into());
-        }
+        engine.with_vm(|vm| {
+            pnfs::load_state(vm, LOAD_BUDGET, code, 1)
+                .map_err(|e| String::from_utf8_lossy(e.message()).into_owned())
+        })?;
         Ok(Policy { engine })
     }
 
@@ -103,12 +109,22 @@ pub fn valid(a: &Layout, ds_count: u32) -> bool {
     if a.first_stripe_index >= a.count {
         return false;
     }
-    // nfsd uses a 64-bit mask (its list has at most 64 servers); the
-    // simulator may model more, so it checks distinctness by sorting.
-    let mut seen: Vec<u32> = a.servers().to_vec();
-    if seen.iter().any(|&d| d >= ds_count) {
+    if a.servers().iter().any(|&d| d >= ds_count) {
         return false;
     }
+    // nfsd uses a 64-bit mask (its list has at most 64 servers); the
+    // simulator may model more, and then checks distinctness by sorting.
+    if ds_count <= 64 {
+        let mut mask = 0u64;
+        for &d in a.servers() {
+            if mask & (1 << d) != 0 {
+                return false;
+            }
+            mask |= 1 << d;
+        }
+        return true;
+    }
+    let mut seen: Vec<u32> = a.servers().to_vec();
     seen.sort_unstable();
     seen.windows(2).all(|w| w[0] != w[1])
 }

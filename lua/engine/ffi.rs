@@ -56,6 +56,29 @@ pub const fn lua_upvalueindex(i: c_int) -> c_int {
     LUA_REGISTRYINDEX - i
 }
 
+/// `LUNATIK_NKEYS` of lua/lunatik_port.h.
+pub const LUNATIK_NKEYS: usize = 15;
+
+/// `struct lunatik_file` of lua/lunatik_port.h: a decision's file.
+#[repr(C)]
+pub struct lunatik_file {
+    pub ino: lua_Integer,
+    pub size: lua_Integer,
+    pub uid: lua_Integer,
+    pub gid: lua_Integer,
+    pub offset: lua_Integer,
+    pub length: lua_Integer,
+    pub servers: lua_Integer,
+    pub fh: *const c_char,
+    pub fh_len: usize,
+    pub name: *const c_char,
+    pub name_len: usize,
+    pub client: *const c_char,
+    pub client_len: usize,
+    pub rw: c_int,
+    pub buffer_mt: *const c_void,
+}
+
 extern "C" {
     pub fn lua_newstate(f: lua_Alloc, ud: *mut c_void) -> *mut lua_State;
     pub fn lua_close(l: *mut lua_State);
@@ -81,7 +104,6 @@ extern "C" {
     pub fn lua_pushboolean(l: *mut lua_State, b: c_int);
     pub fn lua_pushlightuserdata(l: *mut lua_State, p: *mut c_void);
 
-    pub fn lua_getfield(l: *mut lua_State, idx: c_int, k: *const c_char) -> c_int;
     pub fn lua_rawget(l: *mut lua_State, idx: c_int) -> c_int;
     pub fn lua_rawgeti(l: *mut lua_State, idx: c_int, n: lua_Integer) -> c_int;
     pub fn lua_createtable(l: *mut lua_State, narr: c_int, nrec: c_int);
@@ -122,7 +144,6 @@ extern "C" {
     ) -> c_int;
     pub fn luaL_tolstring(l: *mut lua_State, idx: c_int, len: *mut usize) -> *const c_char;
     pub fn luaL_newmetatable(l: *mut lua_State, tname: *const c_char) -> c_int;
-    pub fn luaL_testudata(l: *mut lua_State, ud: c_int, tname: *const c_char) -> *mut c_void;
     pub fn luaL_error(l: *mut lua_State, fmt: *const c_char, ...) -> c_int;
     pub fn luaL_argerror(l: *mut lua_State, arg: c_int, extramsg: *const c_char) -> c_int;
     pub fn luaL_typeerror(l: *mut lua_State, arg: c_int, tname: *const c_char) -> c_int;
@@ -132,6 +153,32 @@ extern "C" {
         openf: lua_CFunction,
         glb: c_int,
     );
+
+    pub fn lua_rawgetp(l: *mut lua_State, idx: c_int, p: *const c_void) -> c_int;
+    pub fn lua_rawsetp(l: *mut lua_State, idx: c_int, p: *const c_void);
+    pub fn lua_topointer(l: *mut lua_State, idx: c_int) -> *const c_void;
+
+    // lua/lunatik_fast.c
+    pub fn lunatik_udata(
+        l: *mut lua_State,
+        idx: c_int,
+        mt: *const c_void,
+        len: *mut usize,
+    ) -> *mut c_void;
+    pub fn lunatik_keys_init(l: *mut lua_State, keys: *mut *const c_void);
+    pub fn lunatik_fill_file(
+        l: *mut lua_State,
+        f: *const lunatik_file,
+        keys: *const *const c_void,
+    ) -> c_int;
+    pub fn lunatik_read_answer(
+        l: *mut lua_State,
+        stripe_unit: *mut lua_Integer,
+        first: *mut lua_Integer,
+        ds: *mut u32,
+        max: c_int,
+        keys: *const *const c_void,
+    ) -> c_int;
 
     pub fn luaopen_base(l: *mut lua_State) -> c_int;
     pub fn luaopen_coroutine(l: *mut lua_State) -> c_int;

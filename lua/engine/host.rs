@@ -24,6 +24,28 @@ pub struct Stats {
     pub nfsd_rejected: u64,
 }
 
+/// What the server says of the loaded layout policy (`pnfs.stats().policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// The policy's name, `name_len` bytes.
+    pub name: [u8; 64],
+    pub name_len: usize,
+    /// The SHA-1 of its source.
+    pub sha1: [u8; 20],
+    /// The states it was loaded into.
+    pub states: u32,
+    /// Bytes those states hold together.
+    pub memory: u64,
+    /// When it was loaded (seconds since the epoch).
+    pub loaded: u64,
+}
+
+impl PolicyInfo {
+    pub fn name(&self) -> &[u8] {
+        &self.name[..self.name_len.min(self.name.len())]
+    }
+}
+
 /// The server behind a state's `pnfs` library. Errors are messages for the
 /// Lua caller.
 pub trait Host: Sync {
@@ -36,6 +58,29 @@ pub trait Host: Sync {
     fn dataservers(&self, out: &mut [u8]) -> usize;
     /// `pnfs.stats`.
     fn stats(&self) -> Stats;
+    /// `pnfs.load(source, name)`: builds the server's policy states from
+    /// `source` and swaps them in when every one loaded it; on a failure the
+    /// running policy stays and the message is written into `err` (its
+    /// length returned).
+    fn load_policy(&self, _source: &[u8], _name: &[u8], err: &mut [u8]) -> Result<(), usize> {
+        Err(crate::libs::copy_bytes(
+            err,
+            b"no NFS server here: pnfs.load builds the kernel's policy states",
+        ))
+    }
+    /// `pnfs.unload()`: back to the server's built-in layout.
+    fn unload_policy(&self) -> Result<(), &'static CStr> {
+        Err(c"no NFS server here: nothing to unload")
+    }
+    /// `pnfs.eval(code)`: runs `code` in every policy state; their results
+    /// (or errors), one line each, go into `out`; the length written.
+    fn policy_eval(&self, _code: &[u8], _out: &mut [u8]) -> Result<usize, &'static CStr> {
+        Err(c"no NFS server here: no policy states")
+    }
+    /// The loaded policy, if any.
+    fn policy_info(&self) -> Option<PolicyInfo> {
+        None
+    }
 }
 
 /// A state with no NFS server behind it: `pnfs.register` keeps the function

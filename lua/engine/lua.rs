@@ -105,6 +105,22 @@ pub enum Error {
 
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// A key of the registry by address (`lua_rawgetp`): a `static` of its own.
+#[derive(Default)]
+pub struct RegistryKey {
+    _slot: u8,
+}
+
+impl RegistryKey {
+    pub const fn new() -> RegistryKey {
+        RegistryKey { _slot: 0 }
+    }
+
+    fn addr(&'static self) -> *const c_void {
+        core::ptr::from_ref(self).cast()
+    }
+}
+
 /// A library function: takes its arguments from the stack, pushes its
 /// results and returns how many.
 pub type LibFn = for<'s> fn(&mut Lua<'s>) -> Result<c_int>;
@@ -447,7 +463,7 @@ impl<'s> Lua<'s> {
     }
 
     /// The bytes of the string or full userdata at `idx` (of any kind:
-    /// `userdata_bytes` checks that it is a given one).
+    /// `buffer_bytes` checks that it is a buffer).
     pub fn bytes_at(&self, idx: c_int) -> Option<&[u8]> {
         let i = self.slot(idx)?;
         match self.type_of(i) {
@@ -503,16 +519,6 @@ impl<'s> Lua<'s> {
         self.room += 1;
     }
 
-    /// Pushes `t[name]` of the value at `idx`; returns its type.
-    pub fn get_field(&mut self, idx: c_int, name: &CStr) -> Type {
-        let i = self.need(idx);
-        self.reserve(1);
-        // SAFETY: `i` names a value and a slot is free.
-        unsafe { ffi::lua_getfield(self.raw(), i, name.as_ptr()) };
-        self.pushed(1);
-        self.type_of(-1)
-    }
-
     /// Replaces the key on top by `t[key]` of the table at `idx`, without
     /// metamethods; returns the value's type.
     pub fn raw_get(&mut self, idx: c_int) -> Type {
@@ -553,21 +559,117 @@ impl<'s> Lua<'s> {
         self.room += 1;
     }
 
-    /// `registry[name] = v`, v on top (popped).
-    pub fn set_registry(&mut self, name: &CStr) {
+    /// Pushes `registry[key]` (a key by address: no string to make);
+    /// returns its type.
+    pub fn get_registry_key(&mut self, key: &'static RegistryKey) -> Type {
+        self.reserve(1);
+        // SAFETY: a slot is free; the registry is a table.
+        unsafe { ffi::lua_rawgetp(self.raw(), ffi::LUA_REGISTRYINDEX, key.addr()) };
+        self.pushed(1);
+        self.type_of(-1)
+    }
+
+    /// `registry[key] = v`, v on top (popped).
+    pub fn set_registry_key(&mut self, key: &'static RegistryKey) {
         self.need(-1);
         // SAFETY: a value on top; the registry is a table.
-        unsafe { ffi::lua_setfield(self.raw(), ffi::LUA_REGISTRYINDEX, name.as_ptr()) };
+        unsafe { ffi::lua_rawsetp(self.raw(), ffi::LUA_REGISTRYINDEX, key.addr()) };
         self.room += 1;
     }
 
-    /// Pushes `registry[name]`; returns its type.
-    pub fn get_registry(&mut self, name: &CStr) -> Type {
+    /// Fills the table on top with a decision's file (lua/lunatik_fast.c);
+    /// true when its `fh` needs a new buffer (a new length).
+    pub fn fill_file(&mut self, f: &ffi::lunatik_file) -> bool {
+        if self.type_of(-1) != Type::Table {
+            self.misuse(c"lunatik: a table was expected on the stack");
+        }
         self.reserve(1);
-        // SAFETY: a slot is free; the registry is a table.
-        unsafe { ffi::lua_getfield(self.raw(), ffi::LUA_REGISTRYINDEX, name.as_ptr()) };
-        self.pushed(1);
-        self.type_of(-1)
+        let keys = crate::vm::keys_of(self.raw());
+        // SAFETY: a table on top, a free slot for the fallbacks' pushes;
+        // the pointers of `f` are valid for their lengths; `keys` are the
+        // state's interned names (anchored in its registry).
+        unsafe { ffi::lunatik_fill_file(self.raw(), f, keys.as_ptr()) != 0 }
+    }
+
+    /// Interns the field names of decisions and anchors them in the
+    /// registry (once per state, from `Vm::open`).
+    pub(crate) fn intern_keys(&mut self) -> [*const c_void; ffi::LUNATIK_NKEYS] {
+        let mut keys = [core::ptr::null(); ffi::LUNATIK_NKEYS];
+        self.reserve(2);
+        // SAFETY: two slots are free (a table and a string at a time).
+        unsafe { ffi::lunatik_keys_init(self.raw(), keys.as_mut_ptr()) };
+        keys
+    }
+
+    /// The raw state, for the engine's own bookkeeping (`vm.rs`).
+    pub(crate) fn raw_state(&self) -> *mut ffi::lua_State {
+        self.raw()
+    }
+
+    /// Makes the name and client of a decision readable by the file
+    /// table's `__index` for the duration of `f` (nothing else can run in
+    /// between: the handle is borrowed).
+    /// (A Lua error that skips the clearing here is covered by `Vm::run`,
+    /// which clears them when the entry ends.)
+    pub fn with_lazy_fields<R>(
+        &mut self,
+        name: Option<&[u8]>,
+        client: &[u8],
+        f: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        crate::vm::set_lazy(self.raw(), Some([name, Some(client)]));
+        let r = f(self);
+        crate::vm::set_lazy(self.raw(), None);
+        r
+    }
+
+    /// Pushes lazy field `i` (0 name, 1 client) of the running decision, or
+    /// nil outside one.
+    pub fn push_lazy_field(&mut self, i: usize) {
+        match crate::vm::lazy_of(self.raw(), i) {
+            Some(b) => self.push_bytes(b),
+            None => self.push_nil(),
+        }
+    }
+
+    /// The address of the table (or other object) at `idx`, for identity.
+    pub fn to_pointer(&self, idx: c_int) -> *const c_void {
+        match self.slot(idx) {
+            // SAFETY: `i` names a value.
+            Some(i) => unsafe { ffi::lua_topointer(self.raw(), i) },
+            None => core::ptr::null(),
+        }
+    }
+
+    /// Reads the answer table on top (lua/lunatik_fast.c): stripe unit,
+    /// first index and the servers, 0-based, into `ds`; their count, or
+    /// the reason it is no answer.
+    pub fn read_answer(
+        &mut self,
+        ds: &mut [u32],
+    ) -> core::result::Result<(Integer, Integer, usize), &'static CStr> {
+        let max = c_int::try_from(ds.len()).unwrap_or(c_int::MAX - 1);
+        let (mut su, mut first) = (0, 0);
+        let keys = crate::vm::keys_of(self.raw());
+        // SAFETY: `ds` is writable for `max` values; the C side checks that
+        // the top is a table and reads it raw; `keys` as in `fill_file`.
+        let n = unsafe {
+            ffi::lunatik_read_answer(
+                self.raw(),
+                &mut su,
+                &mut first,
+                ds.as_mut_ptr(),
+                max,
+                keys.as_ptr(),
+            )
+        };
+        match n {
+            -1 => Err(c"layout answer must be a table {stripe_unit=, servers=, first=}"),
+            -2 => Err(c"layout answer: stripe_unit and first must be integers"),
+            -3 => Err(c"layout answer: servers must be a list of server numbers"),
+            n if n < 0 => Err(c"layout answer: servers must be integers"),
+            n => Ok((su, first, n as usize)),
+        }
     }
 
     /// Registers `funcs` in the table on top of the stack.
@@ -622,25 +724,26 @@ impl<'s> Lua<'s> {
         fill(from, to)
     }
 
-    /// The bytes of the userdata at `idx` if its metatable is `tname`'s.
-    pub fn userdata_bytes(&self, idx: c_int, tname: &CStr) -> Option<&[u8]> {
+    /// The bytes of the buffer (`libs::buffer`) at `idx`, if it is one:
+    /// a full userdata whose metatable is the state's buffer metatable.
+    pub fn buffer_bytes(&self, idx: c_int) -> Option<&[u8]> {
         let i = self.slot(idx)?;
-        // SAFETY: `i` names a value; luaL_testudata uses two of the spare
-        // slots for a moment; the block has lua_rawlen bytes and lives
-        // while the value is on the stack.
+        let mt = crate::vm::buffer_mt_of(self.raw());
+        let mut len = 0usize;
+        // SAFETY: `i` is an absolute index of a value of this frame; the
+        // block has `len` bytes and lives while the value is on the stack.
         unsafe {
-            let p = ffi::luaL_testudata(self.raw(), i, tname.as_ptr());
+            let p = ffi::lunatik_udata(self.raw(), i, mt, &mut len);
             if p.is_null() {
                 return None;
             }
-            let len = ffi::lua_rawlen(self.raw(), i) as usize;
             Some(core::slice::from_raw_parts(p.cast::<u8>(), len))
         }
     }
 
-    /// As [`Lua::userdata_bytes`], writable.
-    pub fn userdata_bytes_mut(&mut self, idx: c_int, tname: &CStr) -> Option<&mut [u8]> {
-        let b = self.userdata_bytes(idx, tname)?;
+    /// As [`Lua::buffer_bytes`], writable.
+    pub fn buffer_bytes_mut(&mut self, idx: c_int) -> Option<&mut [u8]> {
+        let b = self.buffer_bytes(idx)?;
         let (p, len) = (b.as_ptr().cast_mut(), b.len());
         // SAFETY: the bytes are the userdata's own, reached only through
         // this exclusive borrow of the handle.
@@ -734,6 +837,21 @@ impl<'s> Lua<'s> {
     /// The state's host (what it may ask of nfsd), see `crate::host`.
     pub fn host(&self) -> &'static dyn crate::host::Host {
         crate::vm::host_of(self.raw())
+    }
+
+    /// Raises a Lua error whose message is bytes `from..to` of the string or
+    /// userdata at `idx` (with the position of the calling Lua code in
+    /// front): for messages that are not constants. The caller's frame must
+    /// own nothing (the rule of library functions).
+    pub fn raise_sub_bytes(&mut self, idx: c_int, from: usize, to: usize) -> ! {
+        self.push_sub_bytes(idx, from, to);
+        // SAFETY: the message is a Lua string on top, NUL-terminated;
+        // luaL_error copies it before raising.
+        unsafe {
+            let p = ffi::lua_tolstring(self.raw(), -1, core::ptr::null_mut());
+            ffi::luaL_error(self.raw(), c"%s".as_ptr(), p);
+        }
+        crate::platform::fatal(b"lunatik: a Lua error returned\n")
     }
 
     /// Charges `units` of work done in Rust library code to the entry's

@@ -90,6 +90,15 @@ pub struct Vm {
     /// Whether C-level work is charged (off only to measure its cost).
     charging: Cell<bool>,
     stop: Cell<Option<&'static CStr>>,
+    /// The hook was set to fire at the next instruction (`lunatik_account`).
+    early: Cell<bool>,
+    /// The field names of decisions, interned by `open` (lua/lunatik_fast.c).
+    keys: Cell<[*const c_void; ffi::LUNATIK_NKEYS]>,
+    /// The buffer metatable (`Lua::buffer_bytes`), set by `open`.
+    buffer_mt: Cell<*const c_void>,
+    /// The name and client of the decision running, for the file table's
+    /// `__index` (`libs::pnfs`): set just around the call of the policy.
+    lazy: Cell<[(*const u8, usize); 2]>,
     /// The thread inside the state (`platform::current_thread`), 0 when
     /// none: the assertion that catches two threads in one state.
     owner: AtomicUsize,
@@ -113,6 +122,36 @@ fn vm_of<'a>(l: *mut ffi::lua_State) -> &'a Vm {
     unsafe { &**l.cast::<u8>().sub(ffi::LUA_EXTRASPACE).cast::<*const Vm>() }
 }
 
+/// The interned field names of a running state (`Lua::fill_file`).
+pub(crate) fn keys_of(l: *mut ffi::lua_State) -> [*const c_void; ffi::LUNATIK_NKEYS] {
+    vm_of(l).keys.get()
+}
+
+/// The buffer metatable of a running state (`Lua::buffer_bytes`).
+pub(crate) fn buffer_mt_of(l: *mut ffi::lua_State) -> *const c_void {
+    vm_of(l).buffer_mt.get()
+}
+
+/// Sets (or clears, with `None`) the name and client of the decision
+/// running in the state of `l`.
+pub(crate) fn set_lazy(l: *mut ffi::lua_State, fields: Option<[Option<&[u8]>; 2]>) {
+    let one = |f: Option<&[u8]>| f.map_or((ptr::null(), 0), |b| (b.as_ptr(), b.len()));
+    let v = match fields {
+        Some([a, b]) => [one(a), one(b)],
+        None => [(ptr::null(), 0); 2],
+    };
+    vm_of(l).lazy.set(v);
+}
+
+/// Field `i` of the decision running in the state of `l` (see `set_lazy`).
+pub(crate) fn lazy_of<'a>(l: *mut ffi::lua_State, i: usize) -> Option<&'a [u8]> {
+    let (p, len) = vm_of(l).lazy.get()[i];
+    // SAFETY: `set_lazy` stores slices that outlive the policy's call, and
+    // clears them before its caller returns; the borrow is used at once by
+    // the caller (a push).
+    (!p.is_null()).then(|| unsafe { core::slice::from_raw_parts(p, len) })
+}
+
 /// The host of a running state (`Lua::host`).
 pub(crate) fn host_of(l: *mut ffi::lua_State) -> &'static dyn Host {
     vm_of(l).host
@@ -134,6 +173,10 @@ impl Vm {
             hook_period: Cell::new(HOOK_PERIOD),
             charging: Cell::new(true),
             stop: Cell::new(None),
+            early: Cell::new(false),
+            keys: Cell::new([ptr::null(); ffi::LUNATIK_NKEYS]),
+            buffer_mt: Cell::new(ptr::null()),
+            lazy: Cell::new([(ptr::null(), 0); 2]),
             owner: AtomicUsize::new(0),
         };
         // SAFETY: `vm` is alive for the call; the allocator gets it as `ud`
@@ -225,6 +268,17 @@ impl Vm {
         self.steps_left.set(budget.instructions);
         self.pending.set(0);
         self.stop.set(None);
+        if self.early.replace(false) {
+            // SAFETY: the state is valid and no Lua code runs now.
+            unsafe {
+                ffi::lua_sethook(
+                    self.l.as_ptr(),
+                    Some(hook),
+                    ffi::LUA_MASKCOUNT,
+                    self.hook_period.get(),
+                )
+            };
+        }
         let now = platform::cpu_ns();
         self.deadline_ns
             .set(now.saturating_add(budget.cpu_ms.saturating_mul(1_000_000)));
@@ -242,6 +296,9 @@ impl Vm {
             ffi::lua_pcallk(l, 1, 0, 1, 0, None)
         };
         self.owner.store(0, Ordering::Release);
+        // A decision's borrowed fields end with the entry, even when an
+        // error jumped over their clearing.
+        self.lazy.set([(ptr::null(), 0); 2]);
         if status == ffi::LUA_OK {
             return Ok(());
         }
@@ -305,9 +362,16 @@ impl Drop for Vm {
     }
 }
 
-/// Opens every library (the first entry of a new state).
+/// Opens every library (the first entry of a new state) and interns the
+/// field names of decisions.
 fn open_libs(lua: &mut Lua<'_>, _: &mut ()) -> Result<c_int> {
     libs::open_all(lua);
+    let keys = lua.intern_keys();
+    let vm = vm_of(lua.raw_state());
+    vm.keys.set(keys);
+    lua.new_metatable(libs::buffer::TNAME);
+    vm.buffer_mt.set(lua.to_pointer(-1));
+    lua.pop(1);
     Ok(0)
 }
 
@@ -375,7 +439,13 @@ unsafe fn stop(l: *mut ffi::lua_State, why: &'static CStr) {
 /// The count hook: every `hook_period` instructions, a checkpoint.
 unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
     let vm = vm_of(l);
-    vm.account(vm.hook_period.get().unsigned_abs() as usize);
+    if vm.early.replace(false) {
+        // Called early by `lunatik_account`: back to the normal period.
+        // SAFETY: the running thread; setting a hook is always allowed.
+        unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, vm.hook_period.get()) };
+    } else {
+        vm.account(vm.hook_period.get().unsigned_abs() as usize);
+    }
     if let Some(why) = vm.checkpoint() {
         // SAFETY: raising from a count hook is allowed; nothing is owned.
         unsafe { stop(l, why) }
@@ -414,7 +484,11 @@ pub unsafe extern "C" fn lunatik_charge(l: *mut ffi::lua_State, units: usize) {
 #[no_mangle]
 pub unsafe extern "C" fn lunatik_account(l: *mut ffi::lua_State, units: usize) {
     let vm = vm_of(l);
-    if vm.charging.get() {
-        vm.account(units);
+    if vm.charging.get() && vm.account(units) && !vm.early.replace(true) {
+        // A checkpoint is due, and no error may be raised here: the hook
+        // runs it at the next instruction instead of in up to 1,000.
+        // SAFETY: lua_sethook may be called at any time (even from a
+        // signal handler); it only sets the thread's hook fields.
+        unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, 1) };
     }
 }

@@ -175,7 +175,8 @@ fn deepest_recursion_then_every_allocating_function() {
 #[test]
 fn a_full_state_collects_for_the_next_call() {
     let engine = Engine::new(LIMITS).expect("state");
-    let r = engine.exec(b"local t = {} for i = 1, math.maxinteger do t[i] = string.rep('m', 512) .. i end");
+    let r = engine
+        .exec(b"local t = {} for i = 1, math.maxinteger do t[i] = string.rep('m', 512) .. i end");
     assert!(r.text().contains("not enough memory"), "{}", r.text());
     let r = engine.exec(b"return #string.rep('x', 3 << 20)");
     assert_eq!(r.text(), "3145728");

@@ -241,13 +241,13 @@ phase_verify() {
 	umount "$PNFS_MNT"
 }
 
-# phase_bigwrite NAME: a 64 MiB write, during which the suite injects a
+# phase_bigwrite NAME: a 16 MiB write, during which the suite injects a
 # failure (it waits for $WORK/NAME.started, then creates $WORK/NAME.injected);
 # then a new file is written under the failure.
 phase_bigwrite() {
 	local name=$1
 	mount_pnfs || { ok 1 "mount"; return; }
-	make_src "$name" $((64 * MIB))
+	make_src "$name" $((16 * MIB))
 	make_src "$name-after" $((6 * 64 * KIB))
 	cp "$WORK/$name" "$PNFS_MNT/$name" &
 	local cp_pid=$!
@@ -261,7 +261,7 @@ phase_bigwrite() {
 	wait $cp_pid
 	local st=$?
 	sync "$PNFS_MNT/$name" "$PNFS_MNT/$name-after"
-	ok $st "$name: the 64 MiB write completed"
+	ok $st "$name: the 16 MiB write completed"
 	same_data "$name"
 	same_data "$name-after"
 	rm -f "$PNFS_MNT/$name" "$WORK/$name"
@@ -291,12 +291,13 @@ phase_many() {
 	umount "$PNFS_MNT"
 }
 
-# phase_storm DIR SECONDS PROCS MIN [STOP]: PROCS processes create and write
-# files (3 stripes each, every file its own content) until SECONDS have
-# passed (or the file STOP exists) and the MIN-th file is written; then
-# every file reads back with cold caches.
+# phase_storm DIR SECONDS PROCS MIN [STOP [PAUSE]]: PROCS processes create
+# and write files (3 stripes each, every file its own content), PAUSE
+# seconds apart, until SECONDS have passed (or the file STOP exists) and the
+# MIN-th file is written; then every file reads back with cold caches.
 phase_storm() {
-	local dir=$1 secs=$2 procs=$3 min=$4 stop=${5:-/nonexistent} p pids=() bad=0 n f want got
+	local dir=$1 secs=$2 procs=$3 min=$4 stop=${5:-/nonexistent} pause=${6:-0}
+	local p pids=() bad=0 n f want got
 	mount_pnfs || { ok 1 "mount"; return; }
 	mkdir -p "$PNFS_MNT/$dir"
 	local data end=$((SECONDS + secs))
@@ -307,6 +308,7 @@ phase_storm() {
 			while { [ $SECONDS -lt $end ] && [ ! -e "$stop" ]; } || [ $((i * procs)) -lt "$min" ]; do
 				i=$((i + 1))
 				printf '%s %s\n' "$p.$i" "$data" >"$PNFS_MNT/$dir/f$p.$i" || exit 1
+				[ "$pause" = 0 ] || sleep "$pause"
 			done
 		) &
 		pids+=($!)

@@ -7,13 +7,13 @@
 
 use core::ffi::{c_int, CStr};
 
-use crate::lua::{Error, Integer, Lua, Result, Type};
+use crate::lua::{Error, Integer, Lua, RegistryKey, Result, Type};
 
 /// The registry name of the buffer metatable.
 pub const TNAME: &CStr = c"buffer";
-/// The registry name of the methods table (made once: looking a method up
-/// allocates nothing).
-const METHODS: &CStr = c"lunatik.buffer.methods";
+/// The registry key of the methods table (made once: looking a method up
+/// allocates nothing, and the key is an address, not a string).
+static METHODS: RegistryKey = RegistryKey::new();
 
 pub fn open(lua: &mut Lua<'_>) {
     lua.new_metatable(TNAME);
@@ -32,7 +32,7 @@ pub fn open(lua: &mut Lua<'_>) {
         (c"sub", sub),
         (c"uint", uint),
     ]);
-    lua.set_registry(METHODS);
+    lua.set_registry_key(&METHODS);
     lua.new_table(0, 2);
     lua.set_funcs(&[(c"new", new)]);
     lua.set_global(c"buffer");
@@ -49,7 +49,7 @@ pub fn push_new<'a>(lua: &'a mut Lua<'_>, len: usize) -> &'a mut [u8] {
     lua.charge(len / 16);
     lua.new_userdata(len);
     make_buffer(lua);
-    match lua.userdata_bytes_mut(-1, TNAME) {
+    match lua.buffer_bytes_mut(-1) {
         Some(b) => b,
         None => &mut [],
     }
@@ -57,7 +57,7 @@ pub fn push_new<'a>(lua: &'a mut Lua<'_>, len: usize) -> &'a mut [u8] {
 
 /// The bytes of argument `idx`: a buffer, or (when `strings`) a string.
 pub fn arg_bytes<'a>(lua: &'a Lua<'_>, idx: c_int, strings: bool) -> Result<&'a [u8]> {
-    if let Some(b) = lua.userdata_bytes(idx, TNAME) {
+    if let Some(b) = lua.buffer_bytes(idx) {
         return Ok(b);
     }
     match lua.to_bytes(idx) {
@@ -108,7 +108,7 @@ fn offset(i: Integer, len: usize) -> Option<usize> {
 fn index(lua: &mut Lua<'_>) -> Result<c_int> {
     let n = this_len(lua)?;
     if lua.type_of(2) == Type::String {
-        lua.get_registry(METHODS);
+        lua.get_registry_key(&METHODS);
         lua.push_value(2);
         lua.raw_get(-2);
         return Ok(1);
@@ -127,7 +127,7 @@ fn newindex(lua: &mut Lua<'_>) -> Result<c_int> {
     let at = offset(i, n).ok_or(Error::Arg(2, c"index out of range"))?;
     let v = lua.arg_integer(3)?;
     let v = u8::try_from(v).map_err(|_| Error::Arg(3, c"byte value out of range (0..255)"))?;
-    if let Some(bytes) = lua.userdata_bytes_mut(1, TNAME) {
+    if let Some(bytes) = lua.buffer_bytes_mut(1) {
         bytes[at] = v;
     }
     Ok(0)
@@ -141,9 +141,9 @@ fn len(lua: &mut Lua<'_>) -> Result<c_int> {
 
 /// `a == b`: same length and bytes.
 fn eq(lua: &mut Lua<'_>) -> Result<c_int> {
-    let n = lua.userdata_bytes(1, TNAME).map_or(0, <[u8]>::len);
+    let n = lua.buffer_bytes(1).map_or(0, <[u8]>::len);
     lua.charge(n / 16);
-    let same = match (lua.userdata_bytes(1, TNAME), lua.userdata_bytes(2, TNAME)) {
+    let same = match (lua.buffer_bytes(1), lua.buffer_bytes(2)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     };

@@ -7,13 +7,14 @@
 
 use core::ffi::{c_int, CStr};
 
-use crate::host::Stats;
+use crate::ffi;
+use crate::host::{PolicyInfo, Stats};
 use crate::libs::buffer;
-use crate::lua::{Error, Integer, Lua, Result, Type};
+use crate::lua::{Error, Integer, Lua, RegistryKey, Result, Type};
 use crate::vm::{Budget, Failure, Vm};
 
 /// Where the layout function is kept, in the registry of the state.
-pub const POLICY_KEY: &CStr = c"lunatik.pnfs.policy";
+static POLICY_KEY: RegistryKey = RegistryKey::new();
 /// Most data servers an answer may name (nfsd's NFSD_PNFS_MAX_DS).
 pub const MAX_DS: usize = 64;
 /// The longest data-server list text nfsd takes (64 IPv6 addresses with
@@ -21,8 +22,11 @@ pub const MAX_DS: usize = 64;
 const MAX_LIST: usize = MAX_DS * 56;
 
 pub fn open(lua: &mut Lua<'_>) {
-    lua.new_table(0, 6);
+    lua.new_table(0, 9);
     lua.set_funcs(&[
+        (c"load", load),
+        (c"unload", unload),
+        (c"eval", eval),
         (c"register", register),
         (c"unregister", unregister),
         (c"set_dataservers", set_dataservers),
@@ -80,13 +84,59 @@ impl Default for Layout {
     }
 }
 
+/// The longest policy name kept.
+pub const MAX_NAME: usize = 64;
+/// Room for `pnfs.eval`'s results.
+const EVAL_MAX: usize = 1 << 20;
+
+/// `pnfs.load(source [, name])`: the server builds its policy states from
+/// `source` (each must call `pnfs.register(fn)`) and swaps them in at once;
+/// on an error the running policy stays, and the error is raised.
+fn load(lua: &mut Lua<'_>) -> Result<c_int> {
+    lua.arg_bytes(1)?;
+    let mut name = [0u8; MAX_NAME];
+    let name_len = match lua.type_of(2) {
+        Type::None | Type::Nil => super::copy_bytes(&mut name, b"policy"),
+        _ => super::copy_bytes(&mut name, lua.arg_bytes(2)?),
+    };
+    let host = lua.host();
+    let mut result = Ok(());
+    lua.new_userdata_from(1, 1024, |source, err| {
+        result = host.load_policy(source, &name[..name_len], err);
+    });
+    if let Err(len) = result {
+        lua.raise_sub_bytes(-1, 0, len);
+    }
+    Ok(0)
+}
+
+/// `pnfs.unload()`: the server goes back to its built-in layout.
+fn unload(lua: &mut Lua<'_>) -> Result<c_int> {
+    lua.host().unload_policy().map_err(Error::Msg)?;
+    Ok(0)
+}
+
+/// `pnfs.eval(code)`: runs `code` in every policy state; their results, one
+/// line per state (tabs between values, as SYS_lua gives them).
+fn eval(lua: &mut Lua<'_>) -> Result<c_int> {
+    lua.arg_bytes(1)?;
+    let host = lua.host();
+    let mut result = Ok(0);
+    lua.new_userdata_from(1, EVAL_MAX, |code, out| {
+        result = host.policy_eval(code, out);
+    });
+    let len = result.map_err(Error::Msg)?;
+    lua.push_sub_bytes(-1, 0, len);
+    Ok(1)
+}
+
 /// `pnfs.register(fn)`: fn decides the layout of every file from now on.
 fn register(lua: &mut Lua<'_>) -> Result<c_int> {
     if lua.type_of(1) != Type::Function {
         return Err(Error::Type(1, c"function"));
     }
     lua.set_top(1);
-    lua.set_registry(POLICY_KEY);
+    lua.set_registry_key(&POLICY_KEY);
     lua.host().set_policy(true).map_err(Error::Msg)?;
     Ok(0)
 }
@@ -95,7 +145,7 @@ fn register(lua: &mut Lua<'_>) -> Result<c_int> {
 fn unregister(lua: &mut Lua<'_>) -> Result<c_int> {
     lua.host().set_policy(false).map_err(Error::Msg)?;
     lua.push_nil();
-    lua.set_registry(POLICY_KEY);
+    lua.set_registry_key(&POLICY_KEY);
     Ok(0)
 }
 
@@ -173,11 +223,38 @@ fn dataservers(lua: &mut Lua<'_>) -> Result<c_int> {
     Ok(1)
 }
 
-/// `pnfs.stats()`: the counters of layout decisions.
+/// `pnfs.stats()`: the counters of layout decisions, and the policy.
 fn stats(lua: &mut Lua<'_>) -> Result<c_int> {
     let s = lua.host().stats();
     push_stats(lua, &s);
+    if let Some(p) = lua.host().policy_info() {
+        push_policy(lua, &p);
+        lua.set_field(-2, c"policy");
+    }
     Ok(1)
+}
+
+/// `{name=, sha1=, states=, memory=, loaded=}` of the loaded policy.
+fn push_policy(lua: &mut Lua<'_>, p: &PolicyInfo) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    lua.new_table(0, 5);
+    lua.push_bytes(p.name());
+    lua.set_field(-2, c"name");
+    let mut hex = [0u8; 40];
+    for (i, b) in p.sha1.iter().enumerate() {
+        hex[2 * i] = DIGITS[usize::from(b >> 4)];
+        hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
+    }
+    lua.push_bytes(&hex);
+    lua.set_field(-2, c"sha1");
+    set_ints(
+        lua,
+        &[
+            (c"states", u64::from(p.states)),
+            (c"memory", p.memory),
+            (c"loaded", p.loaded),
+        ],
+    );
 }
 
 /// The table of `pnfs.stats()` for `s`.
@@ -215,17 +292,61 @@ fn set_ints(lua: &mut Lua<'_>, fields: &[(&CStr, u64)]) {
     }
 }
 
-#[cfg(not(CONFIG_RUST))] // userspace only (the simulator, the twin's tests)
-fn has_policy_entry(lua: &mut Lua<'_>, found: &mut bool) -> Result<c_int> {
-    *found = lua.get_registry(POLICY_KEY) == Type::Function;
+struct LoadArgs<'a> {
+    source: &'a [u8],
+    state: Integer,
+    registered: bool,
+}
+
+fn load_entry(lua: &mut Lua<'_>, args: &mut LoadArgs<'_>) -> Result<c_int> {
+    lua.push_integer(args.state);
+    lua.set_global(c"pnfs_state");
+    lua.load_text(args.source, c"=policy");
+    lua.call(0, 0);
+    args.registered = lua.get_registry_key(&POLICY_KEY) == Type::Function;
     Ok(0)
 }
 
-#[cfg(not(CONFIG_RUST))] // userspace only (the simulator, the twin's tests)
-/// Whether a layout function is registered in the state of `vm`.
-pub fn has_policy(vm: &mut Vm, budget: Budget) -> bool {
-    let mut found = false;
-    vm.run(budget, has_policy_entry, &mut found).is_ok() && found
+/// Why a policy did not load into a state.
+#[derive(Debug)]
+pub enum LoadError<'a> {
+    /// Its source raised this error (a syntax error, a runtime error, a
+    /// limit).
+    Lua(Failure<'a>),
+    /// It ran but did not call `pnfs.register(fn)`.
+    NoFunction,
+}
+
+impl LoadError<'_> {
+    pub fn message(&self) -> &[u8] {
+        match self {
+            LoadError::Lua(f) => f.message,
+            LoadError::NoFunction => b"the policy registered no layout function (pnfs.register)",
+        }
+    }
+}
+
+/// Loads a policy's source into policy state number `state` (1-based; the
+/// global `pnfs_state` holds it): runs it as a chunk named `policy`, as one
+/// entry with `budget`; it must register a layout function. The one
+/// loading path of the kernel's policy states and of the simulator's, so a
+/// policy that loads in one loads in the other.
+pub fn load_state<'v>(
+    vm: &'v mut Vm,
+    budget: Budget,
+    source: &[u8],
+    state: Integer,
+) -> core::result::Result<(), LoadError<'v>> {
+    let mut args = LoadArgs {
+        source,
+        state,
+        registered: false,
+    };
+    match vm.run(budget, load_entry, &mut args) {
+        Err(f) => Err(LoadError::Lua(f)),
+        Ok(()) if !args.registered => Err(LoadError::NoFunction),
+        Ok(()) => Ok(()),
+    }
 }
 
 struct DecideArgs<'a, 'b> {
@@ -233,91 +354,81 @@ struct DecideArgs<'a, 'b> {
     out: &'a mut Layout,
 }
 
-/// An integer field of the answer, or `default` when absent.
-fn field_int(lua: &mut Lua<'_>, name: &CStr, default: Integer) -> Result<Integer> {
-    let v = match lua.get_field(-1, name) {
-        Type::Nil => default,
-        _ => lua.to_integer(-1).ok_or(Error::Msg(
-            c"layout answer: stripe_unit and first must be integers",
-        ))?,
-    };
-    lua.pop(1);
-    Ok(v)
-}
-
 fn clamp_u32(v: Integer) -> u32 {
     v.clamp(0, Integer::from(u32::MAX)) as u32
 }
 
-/// The protected part of `decide`: build the file table, call, convert.
+/// Where the `file` table is kept between decisions.
+static FILE_KEY: RegistryKey = RegistryKey::new();
+
+/// Pushes the `file` table for `f`: the state's one table, its fields
+/// overwritten (docs/pnfs.md: a policy copies what it keeps), so that a
+/// decision allocates nothing for it when the values repeat
+/// (lua/lunatik_fast.c fills it).
+fn push_file(lua: &mut Lua<'_>, f: &FileInfo<'_>) {
+    if lua.get_registry_key(&FILE_KEY) != Type::Table {
+        lua.pop(1);
+        lua.new_table(0, 12);
+        lua.new_table(0, 1);
+        lua.push_fn(file_index);
+        lua.set_field(-2, c"__index");
+        lua.set_metatable(-2);
+        lua.push_value(-1);
+        lua.set_registry_key(&FILE_KEY);
+    }
+    let buffer_mt = crate::vm::buffer_mt_of(lua.raw_state());
+    let (name, name_len) = match f.name {
+        Some(n) => (n.as_ptr(), n.len()),
+        None => (core::ptr::null(), 0),
+    };
+    let file = ffi::lunatik_file {
+        ino: f.ino as Integer,
+        size: f.size as Integer,
+        uid: Integer::from(f.uid),
+        gid: Integer::from(f.gid),
+        offset: f.offset as Integer,
+        length: f.length as Integer,
+        servers: Integer::from(f.servers),
+        fh: f.fh.as_ptr().cast(),
+        fh_len: f.fh.len(),
+        name: name.cast(),
+        name_len,
+        client: f.client.as_ptr().cast(),
+        client_len: f.client.len(),
+        rw: c_int::from(f.rw),
+        buffer_mt,
+    };
+    if lua.fill_file(&file) {
+        super::copy_bytes(buffer::push_new(lua, f.fh.len()), f.fh);
+        lua.set_field(-2, c"fh");
+    }
+}
+
+/// `__index` of the file table: `name` and `client` are made only when a
+/// policy reads them (most do not: the strings are not made for them).
+fn file_index(lua: &mut Lua<'_>) -> Result<c_int> {
+    match lua.to_bytes(2) {
+        Some(b"name") => lua.push_lazy_field(0),
+        Some(b"client") => lua.push_lazy_field(1),
+        _ => lua.push_nil(),
+    }
+    Ok(1)
+}
+
+/// The protected part of `decide`: the file table, the call, the answer
+/// (read raw: its fields' metamethods are not called).
 fn decide_entry(lua: &mut Lua<'_>, args: &mut DecideArgs<'_, '_>) -> Result<c_int> {
-    if lua.get_registry(POLICY_KEY) != Type::Function {
+    if lua.get_registry_key(&POLICY_KEY) != Type::Function {
         return Err(Error::Msg(c"no layout policy is registered"));
     }
+    push_file(lua, args.file);
     let f = args.file;
-    lua.new_table(0, 11);
-    set_ints(lua, &[(c"ino", f.ino)]);
-    super::copy_bytes(buffer::push_new(lua, f.fh.len()), f.fh);
-    lua.set_field(-2, c"fh");
-    set_ints(
-        lua,
-        &[
-            (c"size", f.size),
-            (c"uid", u64::from(f.uid)),
-            (c"gid", u64::from(f.gid)),
-        ],
-    );
-    if let Some(name) = f.name {
-        lua.push_bytes(name);
-        lua.set_field(-2, c"name");
-    }
-    lua.push_bytes(f.client);
-    lua.set_field(-2, c"client");
-    lua.push_bytes(if f.rw { b"rw" } else { b"read" });
-    lua.set_field(-2, c"iomode");
-    set_ints(
-        lua,
-        &[
-            (c"offset", f.offset),
-            (c"length", f.length),
-            (c"servers", u64::from(f.servers)),
-        ],
-    );
-    lua.call(1, 1);
-
-    if lua.type_of(-1) != Type::Table {
-        return Err(Error::Msg(
-            c"layout answer must be a table {stripe_unit=, servers=, first=}",
-        ));
-    }
+    lua.with_lazy_fields(f.name, f.client, |lua| lua.call(1, 1));
     let out = &mut *args.out;
-    out.stripe_unit = clamp_u32(field_int(lua, c"stripe_unit", 0)?);
-    out.first_stripe_index = clamp_u32(field_int(lua, c"first", 1)?.saturating_sub(1));
-    if lua.get_field(-1, c"servers") != Type::Table {
-        return Err(Error::Msg(
-            c"layout answer: servers must be a list of server numbers",
-        ));
-    }
-    let mut count = 0usize;
-    loop {
-        if lua.raw_get_index(-1, count as Integer + 1) == Type::Nil {
-            lua.pop(1);
-            break;
-        }
-        let v = lua
-            .to_integer(-1)
-            .ok_or(Error::Msg(c"layout answer: servers must be integers"))?;
-        lua.pop(1);
-        if count < MAX_DS {
-            // 1-based in Lua, 0-based for nfsd; 0 and negatives stay invalid.
-            out.ds[count] = if v < 1 { u32::MAX } else { clamp_u32(v - 1) };
-        }
-        count += 1;
-        if count > MAX_DS {
-            break;
-        }
-    }
-    out.count = count as u32;
+    let (stripe_unit, first, count) = lua.read_answer(&mut out.ds).map_err(Error::Msg)?;
+    out.stripe_unit = clamp_u32(stripe_unit);
+    out.first_stripe_index = clamp_u32(first.saturating_sub(1));
+    out.count = count.min(MAX_DS + 1) as u32;
     Ok(0)
 }
 

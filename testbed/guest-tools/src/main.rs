@@ -7,7 +7,7 @@
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
-//!   lunatik-guest-tests storm SECONDS CALLERS (long, failing, normal calls)
+//!   lunatik-guest-tests storm SECONDS CALLERS [KIND] (long, failing, normal calls)
 //!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
 
 mod bench;
@@ -32,7 +32,12 @@ fn main() {
         "bench" => bench::run(&mut t),
         "sha1bench" => bench::sha1(&mut t),
         "cycles" => cycles::run(&mut t, arg(1), num(2, 100)),
-        "storm" => syscall::storm(&mut t, num(1, 20) as u64, num(2, 1)),
+        "storm" => syscall::storm(
+            &mut t,
+            num(1, 20) as u64,
+            num(2, 1),
+            if arg(3).is_empty() { "all" } else { arg(3) },
+        ),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;

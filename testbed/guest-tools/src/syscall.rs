@@ -321,26 +321,30 @@ const STORM: [StormCall; 4] = [
 /// `callers` threads call SYS_lua for `secs` seconds, each cycling through
 /// [`STORM`] (issue 11: the default state held by a SYS_lua call while nfsd
 /// asks the policy). One TAP line: every answer was the expected one.
-pub fn storm(t: &mut Tap, secs: u64, callers: usize) {
+pub fn storm(t: &mut Tap, secs: u64, callers: usize, kinds: &str) {
     let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    // "all" cycles through every kind; a kind's name keeps only that one.
+    let pick: Vec<usize> = (0..STORM.len())
+        .filter(|&k| kinds == "all" || STORM[k].what == kinds)
+        .collect();
     let threads: Vec<_> = (0..callers)
         .map(|k| {
+            let pick = pick.clone();
             std::thread::spawn(move || {
                 let mut counts = [0u64; STORM.len()];
                 let mut bad = Vec::new();
                 let mut i = k;
                 while std::time::Instant::now() < end {
-                    let call = &STORM[i % STORM.len()];
+                    let kind = pick[i % pick.len()];
+                    let call = &STORM[kind];
                     let got = lua(call.code);
                     let good = match (&got, call.error) {
-                        (Ok((true, text)), Some(want)) => {
-                            want.split('|').any(|w| text.contains(w))
-                        }
+                        (Ok((true, text)), Some(want)) => want.split('|').any(|w| text.contains(w)),
                         (Ok((false, text)), None) => text == "1",
                         _ => false,
                     };
                     if good {
-                        counts[i % STORM.len()] += 1;
+                        counts[kind] += 1;
                     } else if bad.len() < 5 {
                         bad.push(format!("{}: {got:?}", call.what));
                     }
@@ -366,10 +370,11 @@ pub fn storm(t: &mut Tap, secs: u64, callers: usize) {
     let summary: Vec<String> = STORM
         .iter()
         .zip(counts)
+        .filter(|(c, _)| kinds == "all" || c.what == kinds)
         .map(|(c, n)| format!("{n} {}", c.what))
         .collect();
     t.check(
-        bad.is_empty() && counts.iter().all(|&n| n > 0),
+        !pick.is_empty() && bad.is_empty() && pick.iter().all(|&k| counts[k] > 0),
         &format!(
             "{callers} SYS_lua caller(s) for {secs} s, each answer as expected: {}",
             summary.join(", ")
@@ -418,7 +423,10 @@ pub fn contract(t: &mut Tap) {
     let code = format!("return string.rep('y', {})", max - 1);
     let r = raw(code.as_ptr(), code.len(), big.as_mut_ptr(), max + 1000);
     t.check(
-        r.0 >= 0 && abi::length(r.0) == max - 1 && !abi::truncated(r.0, max + 1000) && big[max - 1] == 0,
+        r.0 >= 0
+            && abi::length(r.0) == max - 1
+            && !abi::truncated(r.0, max + 1000)
+            && big[max - 1] == 0,
         "a text of RESULT_MAX - 1 bytes fits: not truncated",
         || format!("got {r:?}"),
     );
@@ -430,16 +438,20 @@ pub fn contract(t: &mut Tap) {
     // SAFETY: the second page of our own mapping.
     unsafe { libc::mprotect(two.add(4096).cast(), 4096, libc::PROT_READ) };
     let r = raw(count.as_ptr(), count.len(), two, 8192);
-    t.check(r == (-1, libc::EFAULT), "result buffer with a read-only tail: EFAULT", || {
-        format!("got {r:?}")
-    });
+    t.check(
+        r == (-1, libc::EFAULT),
+        "result buffer with a read-only tail: EFAULT",
+        || format!("got {r:?}"),
+    );
     let gap = pages(2);
     // SAFETY: the second page of our own mapping.
     unsafe { libc::munmap(gap.add(4096).cast(), 4096) };
     let r = raw(count.as_ptr(), count.len(), gap, 8192);
-    t.check(r == (-1, libc::EFAULT), "result buffer with an unmapped tail: EFAULT", || {
-        format!("got {r:?}")
-    });
+    t.check(
+        r == (-1, libc::EFAULT),
+        "result buffer with an unmapped tail: EFAULT",
+        || format!("got {r:?}"),
+    );
     let r = raw(count.as_ptr(), count.len(), gap, 1usize << 63);
     t.check(
         r == (-1, libc::EFAULT),
@@ -458,7 +470,7 @@ pub fn contract(t: &mut Tap) {
     );
 
     let mut out = [0xffu8; 64];
-    let r = raw(b"\0".as_ptr(), 1, out.as_mut_ptr(), 64);
+    let r = raw(c"".as_ptr().cast(), 1, out.as_mut_ptr(), 64);
     t.check(
         r.0 == 0 && out[0] == 0,
         "code of one NUL byte: an empty chunk, empty result",
@@ -466,8 +478,8 @@ pub fn contract(t: &mut Tap) {
     );
     let nul = b"return 1\0return 2";
     let r = raw(nul.as_ptr(), nul.len(), out.as_mut_ptr(), 64);
-    let msg = String::from_utf8_lossy(&out[..out.iter().position(|&b| b == 0).unwrap_or(0)])
-        .into_owned();
+    let msg =
+        String::from_utf8_lossy(&out[..out.iter().position(|&b| b == 0).unwrap_or(0)]).into_owned();
     t.check(
         r.0 >= 0 && abi::is_lua_error(r.0) && msg.starts_with("lua:1:"),
         "code with a NUL inside: a Lua syntax error",
@@ -484,7 +496,13 @@ pub fn contract(t: &mut Tap) {
                 libc::_exit(2);
             }
             let mut buf = [0u8; 16];
-            let r = libc::syscall(abi::SYS_LUA, b"return 1".as_ptr(), 8usize, buf.as_mut_ptr(), 16usize);
+            let r = libc::syscall(
+                abi::SYS_LUA,
+                b"return 1".as_ptr(),
+                8usize,
+                buf.as_mut_ptr(),
+                16usize,
+            );
             let e = *libc::__errno_location();
             libc::_exit(if r == -1 && e == libc::EPERM { 0 } else { 1 });
         }
@@ -543,5 +561,8 @@ pub fn kill(t: &mut Tap) {
         &format!("a caller running a loop exits {ran:?} after SIGKILL (< 1 s)"),
         || "too slow".into(),
     );
-    t.ok(returns("return 40 + 2", "42"), "after the kills: a normal call works");
+    t.ok(
+        returns("return 40 + 2", "42"),
+        "after the kills: a normal call works",
+    );
 }

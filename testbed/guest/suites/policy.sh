@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Lua decides the layout (docs/pnfs.md, "Lua policies"): layouts/default.lua
-# loaded with `lunatik run`, checked file by file against the placement
-# computed outside the kernel (layout-sim: the userspace twin, whose SHA-1 is
-# another implementation); a policy swap; failures during a 64 MiB write;
-# unloading the engine; 1,000 files from 10 processes; figures.
+# Lua decides the layout (docs/pnfs.md, "Lua policies", "Policy states"):
+# layouts/default.lua loaded into the policy states with `lunatik-ng pnfs
+# load`, checked file by file against the placement computed outside the
+# kernel (layout-sim: the userspace twin, whose SHA-1 is another
+# implementation); a policy swap; loads that fail and leave the running
+# policy; failures during a write; unloading the engine; 1,000 files from
+# 10 processes while a SYS_lua call runs its budget in a loop (no
+# fallback); a swap while 10 processes create files; figures.
 . "$GUEST/tap.sh"
 . "$GUEST/pnfs-env.sh"
 . "$GUEST/bin.sh"
@@ -12,10 +15,12 @@ WORK=/tmp/pnfs-work
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
 lstat() { stat_in /sys/module/lunatik_ng/parameters/pnfs_stats "$1"; }
 
-# A recorder around the registered layout function: what it was asked and
-# answered, per filehandle, for the checks below.
+# A recorder around a policy's layout function, appended to its source:
+# what each policy state was asked and answered, for the checks below
+# (read back with `lunatik-ng pnfs eval`, one line per state).
 # fhs: the filehandle of each file name; seen: every answer, in order.
-RECORD='seen, fhs = {}, {}
+RECORD='
+seen, fhs = {}, {}
 local inner = %s
 pnfs.register(function(f)
   local a = inner(f)
@@ -23,6 +28,15 @@ pnfs.register(function(f)
   fhs[f.name or "?"] = f.fh:hex()
   return a
 end)'
+# recorder POLICY FUNCTION: loads layouts/POLICY with the recorder.
+recorder() {
+	{ cat "$REPO/layouts/$1"; printf "$RECORD" "$2"; } >"$RESULTS/rec-$1"
+	check "pnfs load $1 with a recorder" "$LUNATIK" pnfs load --name "recorder-$1" "$RESULTS/rec-$1"
+}
+# eval_states CODE: CODE's results in every policy state, no empty lines.
+eval_states() { "$LUNATIK" --result-size 1048576 pnfs eval "$1" | grep -v '^$'; }
+# policy_name: the name of the loaded policy.
+policy_name() { "$LUNATIK" pnfs show | sed -n 's/^policy //p'; }
 
 # expect_sha1_placement PLACEMENT FHS [PREFIX]: each file of PLACEMENT
 # ("NAME INO s1 s2 s3", the links its stripes crossed) went where layout-sim
@@ -48,31 +62,61 @@ expect_sha1_placement() {
 
 pnfs_server_up >"$RESULTS/policy-setup.log" 2>&1
 insmod "$LUNATIK_KO" || { ok 1 "insmod lunatik_ng.ko"; tap_plan; exit 1; }
-expect=$("$LUNATIK" run "$REPO/layouts/default.lua")
-check "lunatik run layouts/default.lua" [ "$expect" = "layouts/default.lua: SHA-1 placement registered" ]
-"$LUNATIK" eval "$(printf "$RECORD" sha1_layout)" >/dev/null
+states=$(nproc)
+out=$("$LUNATIK" pnfs load "$REPO/layouts/default.lua")
+sha=$(sha1sum "$REPO/layouts/default.lua" | cut -d' ' -f1)
+check "pnfs load layouts/default.lua: '$out'" \
+	[ "$out" = "loaded default.lua (sha1 $sha) into $states policy states" ]
+check "pnfs show: its name and the SHA-1 of its source" \
+	bash -c "'$LUNATIK' pnfs show | grep -qx 'sha1 $sha'"
+recorder default.lua sha1_layout
 
 # 1. Twenty files: the servers each stripe reached equal the SHA-1 placement.
 client placement 20 sha >"$RESULTS/placement.txt" 2>"$RESULTS/placement.err"
 FHS='local r = {} for name, fh in pairs(fhs) do r[#r + 1] = name .. " " .. fh end seen, fhs = {}, {} return table.concat(r, "\n")'
-"$LUNATIK" --result-size 1048576 eval "$FHS" >"$RESULTS/fhs.txt"
+eval_states "$FHS" >"$RESULTS/fhs.txt"
 ok $([ "$(wc -l <"$RESULTS/placement.txt")" = 20 ]; echo $?) "20 files written stripe by stripe"
 expect_sha1_placement "$RESULTS/placement.txt" "$RESULTS/fhs.txt"
 
 # 2. Another policy, loaded at run time: new files follow it, old ones keep
 #    their data.
-check "lunatik run layouts/roundrobin.lua" "$LUNATIK" run "$REPO/layouts/roundrobin.lua"
-client placement 3 rr >"$RESULTS/placement-rr.txt" 2>>"$RESULTS/placement.err"
-while read -r name ino s1 s2 s3; do
-	f=$((ino % 3 + 1))
-	want="$f $((f % 3 + 1)) $(((f + 1) % 3 + 1))"
-	check "$name (inode $ino): round-robin from server $f: $s1 $s2 $s3" [ "$s1 $s2 $s3" = "$want" ]
-done <"$RESULTS/placement-rr.txt"
+check "pnfs load layouts/roundrobin.lua" "$LUNATIK" pnfs load "$REPO/layouts/roundrobin.lua"
+# round_robin PREFIX COUNT: COUNT new files follow the round-robin layout.
+round_robin() {
+	client placement "$2" "$1" >"$RESULTS/placement-$1.txt" 2>>"$RESULTS/placement.err"
+	while read -r name ino s1 s2 s3; do
+		f=$((ino % 3 + 1))
+		want="$f $((f % 3 + 1)) $(((f + 1) % 3 + 1))"
+		check "$name (inode $ino): round-robin from server $f: $s1 $s2 $s3" [ "$s1 $s2 $s3" = "$want" ]
+	done <"$RESULTS/placement-$1.txt"
+}
+round_robin rr 3
 tap_renumber < <(client verify $(for i in $(seq 20); do echo "sha$i"; done) rr1 rr2 rr3)
 
-# 3. Failures during a running 64 MiB write: the write completes, the data
-#    is identical, the failure is counted, no oops (the log scan).
-inject() { # NAME LUA-CODE | "rmmod"
+# 2b. Loads that fail leave the running policy deciding, and say why.
+# refuse DESC SOURCE MESSAGE: pnfs.load of SOURCE fails with MESSAGE.
+refuse() {
+	local out status=0
+	printf '%s\n' "$2" >"$RESULTS/broken.lua"
+	out=$("$LUNATIK" pnfs load "$RESULTS/broken.lua" 2>&1) || status=$?
+	if [ "$status" = 1 ] && [[ $out == *"$3"* ]]; then
+		ok 0 "a load that fails ($1): exit 1, '$3'"
+	else
+		ok 1 "a load that fails ($1): exit 1, '$3'"
+		diag "status $status: $out"
+	fi
+}
+refuse "a syntax error" 'pnfs.register(function(f) return {} end' "policy:2: ')' expected"
+refuse "an error in state 2 only" \
+	'if pnfs_state == 2 then error("no room in state 2") end pnfs.register(function() end)' \
+	"policy state 2: policy:1: no room in state 2"
+refuse "no layout function" 'x = 1' "registered no layout function"
+check "after the failed loads: roundrobin.lua is still loaded" [ "$(policy_name)" = roundrobin.lua ]
+round_robin rrkept 2
+
+# 3. Failures during a running write: the write completes, the data is
+#    identical, the failure is counted, no oops (the log scan).
+inject() { # NAME LUA-SOURCE | "rmmod"
 	local name=$1 code=$2
 	rm -f "$WORK/$name.started" "$WORK/$name.injected"
 	client bigwrite "$name" >"$RESULTS/$name.tap" 2>"$RESULTS/$name.err" &
@@ -81,13 +125,14 @@ inject() { # NAME LUA-CODE | "rmmod"
 	if [ "$code" = rmmod ]; then
 		for i in $(seq 100); do rmmod lunatik_ng 2>/dev/null && break; sleep 0.05; done
 	else
-		"$LUNATIK" eval "$code" >/dev/null
+		printf '%s\n' "$code" >"$RESULTS/$name.lua"
+		"$LUNATIK" pnfs load --name "$name" "$RESULTS/$name.lua" >/dev/null
 	fi
 	touch "$WORK/$name.injected"
 	wait $pid
 	tap_renumber <"$RESULTS/$name.tap"
 }
-"$LUNATIK" run "$REPO/layouts/default.lua" >/dev/null
+"$LUNATIK" pnfs load "$REPO/layouts/default.lua" >/dev/null
 before=$(lstat errors)
 inject fail-error 'pnfs.register(function(f) error("injected failure") end)'
 check "a script error is counted ($before -> $(lstat errors) errors)" [ "$(lstat errors)" -gt "$before" ]
@@ -105,32 +150,51 @@ check "without the engine nfsd used its built-in layout ($before -> $(nfsd_stat 
 
 # 4. Reloading restores scripted placement.
 insmod "$LUNATIK_KO"
-"$LUNATIK" run "$REPO/layouts/default.lua" >/dev/null
-"$LUNATIK" eval "$(printf "$RECORD" sha1_layout)" >/dev/null
+recorder default.lua sha1_layout
 client placement 2 reload >"$RESULTS/placement-reload.txt" 2>>"$RESULTS/placement.err"
-"$LUNATIK" eval "$FHS" >"$RESULTS/fhs-reload.txt"
+eval_states "$FHS" >"$RESULTS/fhs-reload.txt"
 expect_sha1_placement "$RESULTS/placement-reload.txt" "$RESULTS/fhs-reload.txt" "after reloading, "
 
-# 5. Ten processes create 1,000 files: every decision by the policy, none
-#    failed, each answer what the policy gives outside the kernel.
-d0=$(lstat decisions)
-e0=$(lstat errors)
+# 5. Ten processes create 1,000 files while a SYS_lua caller runs its whole
+#    budget in a loop (the policy states are not the default state): every
+#    decision by the policy, none failed, none fell back, each answer what
+#    the policy gives outside the kernel.
+d0=$(lstat decisions) e0=$(lstat errors) f0=$(lstat fallbacks) nf0=$(nfsd_stat failed)
+"$TOOLS" storm 10 1 budget >"$RESULTS/storm-budget.tap" 2>&1 &
+storm=$!
 tap_renumber < <(client many 10 100)
+wait $storm
+tap_renumber <"$RESULTS/storm-budget.tap"
 d1=$(lstat decisions)
 check "1,000 files: $((d1 - d0)) decisions by the Lua policy" [ $((d1 - d0)) -ge 1000 ]
-check "1,000 files: no decision failed" [ "$(lstat errors)" = "$e0" ]
-"$LUNATIK" --result-size 1048576 eval 'local r = table.concat(seen, "\n") seen = {} return r' >"$RESULTS/seen-many.txt"
+check "1,000 files beside a SYS_lua budget loop: no decision failed, no fallback, nfsd failed none" \
+	[ "$(lstat errors)" = "$e0" -a "$(lstat fallbacks)" = "$f0" -a "$(nfsd_stat failed)" = "$nf0" ]
+eval_states 'local r = table.concat(seen, "\n") seen = {} return r' >"$RESULTS/seen-many.txt"
 cut -d' ' -f1 "$RESULTS/seen-many.txt" | xargs "$SIM" decide --policy "$REPO/layouts/default.lua" --servers 3 |
 	awk '{ $2 = ""; $3 = ""; print }' | tr -s ' ' >"$RESULTS/sim-many.txt"
 tr -s ' ' <"$RESULTS/seen-many.txt" >"$RESULTS/kernel-many.txt"
 check "1,000 files: every kernel answer equals the twin's ($(wc -l <"$RESULTS/kernel-many.txt") compared)" \
 	cmp -s "$RESULTS/sim-many.txt" "$RESULTS/kernel-many.txt"
 
+# 5b. A swap while 10 processes create files: none falls back, every
+#     LAYOUTGET is decided by one policy or the other.
+d0=$(lstat decisions) e0=$(lstat errors) f0=$(lstat fallbacks) nf0=$(nfsd_stat failed) nb0=$(nfsd_stat builtin)
+client many 10 20 swap >"$RESULTS/swap.tap" 2>&1 &
+many=$!
+sleep 3
+check "a swap to roundrobin.lua while files are created" "$LUNATIK" pnfs load "$REPO/layouts/roundrobin.lua"
+wait $many
+tap_renumber <"$RESULTS/swap.tap"
+diag "swap: decisions $(($(lstat decisions) - d0)), errors $(($(lstat errors) - e0)), fallbacks $(($(lstat fallbacks) - f0)), nfsd failed $(($(nfsd_stat failed) - nf0)), builtin $(($(nfsd_stat builtin) - nb0))"
+check "during the swap: no decision failed, no fallback ($(($(lstat decisions) - d0)) decisions)" \
+	[ "$(lstat errors)" = "$e0" -a "$(lstat fallbacks)" = "$f0" -a "$(nfsd_stat failed)" = "$nf0" -a "$(nfsd_stat builtin)" = "$nb0" ]
+check "after the swap: roundrobin.lua decides" [ "$(policy_name)" = roundrobin.lua ]
+
 # 6. Figures.
 diag "bench: Lua default policy: median $(lstat median_ns) ns, max $(lstat max_ns) ns per decision (in nfsd, lock to answer)"
 # Layouts by the built-in policy, for its figures: 20 more files with no
-# policy registered.
-"$LUNATIK" eval 'pnfs.unregister()' >/dev/null
+# policy loaded.
+check "pnfs unload" "$LUNATIK" pnfs unload
 b0=$(nfsd_stat builtin)
 tap_renumber < <(client many 2 10 builtin)
 check "20 files without a policy: nfsd's built-in layout ($b0 -> $(nfsd_stat builtin))" \

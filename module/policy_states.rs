@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Policy states (docs/pnfs.md, "Policy states"): the states nfsd decides
+//! layouts in, apart from the default state that SYS_lua runs in.
+//!
+//! Loading a policy (`pnfs.load` in the default state) compiles its source
+//! into a new set of states, one per online CPU, each with its own lock,
+//! limits and memory cap. Only when every state loaded it (and registered a
+//! layout function) is the set swapped in, atomically: the set is published
+//! with RCU, and a decision takes a reference on it (inside an RCU read
+//! section) before it picks a state, so the old set is freed by whoever
+//! drops the last reference: the swap, or the last decision that used it.
+//!
+//! A decision takes the state of the CPU it runs on, or any other free one,
+//! and waits (bounded, queued on the semaphore of its CPU's state) only
+//! when all are busy. SYS_lua never takes a policy state's lock (but for
+//! `pnfs.eval`, which runs code in each of them).
+
+use core::ffi::CStr;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use kernel::prelude::*;
+
+use crate::exec::{self, Out};
+use crate::host::{Host, PolicyInfo, Stats};
+use crate::kernel_c::{self as c, params};
+use crate::libs::pnfs::{self as lib, MAX_NAME};
+use crate::locked::{Guard, Locked};
+use crate::nfsd_host;
+use crate::platform;
+use crate::vm::{Budget, Limits, Vm};
+
+/// A loaded policy: its states and what the stats show of it.
+pub(crate) struct PolicySet {
+    refs: AtomicUsize,
+    states: KVec<KBox<Locked>>,
+    info: PolicyInfo,
+}
+
+/// The set deciding now (null: none, nfsd uses its built-in layout).
+static CURRENT: AtomicPtr<PolicySet> = AtomicPtr::new(core::ptr::null_mut());
+
+/// A reference on a set, dropped when the decision using it ends.
+pub(crate) struct SetRef(&'static PolicySet);
+
+impl core::ops::Deref for SetRef {
+    type Target = PolicySet;
+
+    fn deref(&self) -> &PolicySet {
+        self.0
+    }
+}
+
+impl Drop for SetRef {
+    fn drop(&mut self) {
+        release(self.0);
+    }
+}
+
+/// Drops a reference; the last one frees the set (its states are closed).
+fn release(set: &PolicySet) {
+    if set.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let p = core::ptr::from_ref(set).cast_mut();
+        // SAFETY: the set was leaked from a `KBox` by `swap`, and this was
+        // its last reference: no one can reach it any more.
+        drop(unsafe { KBox::from_raw(p) });
+    }
+}
+
+/// The set deciding now, with a reference held, or `None`.
+pub(crate) fn current() -> Option<SetRef> {
+    // SAFETY: an RCU read section; nothing in it sleeps.
+    unsafe { c::lunatik_rcu_read_lock() };
+    let p = CURRENT.load(Ordering::Acquire);
+    let r = (!p.is_null()).then(|| {
+        // SAFETY: a set is freed only after `swap` unpublished it and an
+        // RCU grace period passed, so one loaded in this read section is
+        // alive, and `CURRENT` still owns one reference: the count is at
+        // least 1 while we add ours.
+        let set = unsafe { &*p };
+        set.refs.fetch_add(1, Ordering::AcqRel);
+        SetRef(set)
+    });
+    // SAFETY: ends the read section begun above.
+    unsafe { c::lunatik_rcu_read_unlock() };
+    r
+}
+
+/// Publishes `new` (or nothing) and drops the reference `CURRENT` held on
+/// the old set, after every decision that may have seen it took its own.
+fn swap(new: Option<KBox<PolicySet>>) {
+    let p = new.map_or(core::ptr::null_mut(), KBox::into_raw);
+    let old = CURRENT.swap(p, Ordering::AcqRel);
+    if !old.is_null() {
+        // SAFETY: waits for the RCU readers that may have loaded `old`.
+        unsafe { c::lunatik_synchronize_rcu() };
+        // SAFETY: `old` was published by an earlier swap and its
+        // `CURRENT` reference is dropped exactly once, here.
+        release(unsafe { &*old });
+    }
+}
+
+/// Unloads the policy at module exit (nfsd no longer calls the module).
+pub(crate) struct Owner;
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        swap(None);
+    }
+}
+
+impl PolicySet {
+    /// A state for a decision: this CPU's, another free one, or this CPU's
+    /// after a wait of at most `wait_ms`.
+    pub(crate) fn pick(&self, wait_ms: u32) -> Option<Guard<'_>> {
+        let n = self.states.len();
+        if n == 0 {
+            return None;
+        }
+        // SAFETY: reads the CPU number (a hint: the thread may move).
+        let me = unsafe { c::lunatik_cpu_id() } as usize % n;
+        for k in 0..n {
+            if let Some(g) = self.states[(me + k) % n].lock_within(0) {
+                return Some(g);
+            }
+        }
+        self.states[me].lock_within(wait_ms)
+    }
+}
+
+/// What a policy state may ask of the server: nothing that changes it.
+struct PolicyHost;
+
+static POLICY_HOST: PolicyHost = PolicyHost;
+
+impl Host for PolicyHost {
+    fn set_policy(&self, _active: bool) -> core::result::Result<(), &'static CStr> {
+        // The layout function stays in this state, where nfsd asks it.
+        Ok(())
+    }
+
+    fn set_dataservers(&self, _list: &CStr) -> core::result::Result<(), &'static CStr> {
+        Err(c"a policy cannot change the data-server list: set it from the default state (pnfs.set_dataservers in SYS_lua)")
+    }
+
+    fn dataservers(&self, out: &mut [u8]) -> usize {
+        nfsd_host::NFSD.dataservers(out)
+    }
+
+    fn stats(&self) -> Stats {
+        nfsd_host::stats()
+    }
+}
+
+/// The limits of a policy state: the memory cap of every state, and the
+/// decision's budget.
+fn policy_limits() -> Limits {
+    let p = params();
+    Limits {
+        memory: p.max_memory as usize,
+        instructions: p.max_policy_instructions.min(i64::MAX as u64) as i64,
+        cpu_ms: p.max_policy_ms,
+    }
+}
+
+/// What loading may spend in each state: a SYS_lua call's budget.
+fn load_budget() -> Budget {
+    let p = params();
+    Budget {
+        instructions: p.max_instructions.min(i64::MAX as u64) as i64,
+        cpu_ms: p.max_call_ms,
+    }
+}
+
+/// Writes `parts` into `err`; the length written.
+fn message(err: &mut [u8], parts: &[&[u8]]) -> usize {
+    let mut n = 0;
+    for part in parts {
+        if let Some(free) = err.get_mut(n..) {
+            n += crate::libs::copy_bytes(free, part);
+        }
+    }
+    n
+}
+
+/// The decimal digits of `v`, in `buf`.
+fn decimal(v: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// `pnfs.load`: builds a set from `source` and swaps it in; on a failure,
+/// the message in `err` and the running policy untouched.
+pub(crate) fn load(source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
+    // SAFETY: reads the number of online CPUs.
+    let n = (unsafe { c::lunatik_online_cpus() } as usize).clamp(1, 64);
+    let mut states = KVec::with_capacity(n, GFP_KERNEL)
+        .map_err(|_| message(err, &[b"out of memory for the policy states"]))?;
+    let limits = policy_limits();
+    let budget = load_budget();
+    let mut num = [0u8; 20];
+    for i in 0..n {
+        let mut vm = Vm::open(limits, &POLICY_HOST)
+            .map_err(|_| message(err, &[b"out of memory for a policy state"]))?;
+        if let Err(e) = lib::load_state(&mut vm, budget, source, i as i64 + 1) {
+            let state = decimal(i + 1, &mut num);
+            return Err(message(err, &[b"policy state ", state, b": ", e.message()]));
+        }
+        let locked = Locked::new(vm).map_err(|_| message(err, &[b"out of memory for a policy state"]))?;
+        states
+            .push(locked, GFP_KERNEL)
+            .map_err(|_| message(err, &[b"out of memory for the policy states"]))?;
+    }
+    let mut info = PolicyInfo {
+        name: [0; MAX_NAME],
+        name_len: 0,
+        sha1: [0; 20],
+        states: n as u32,
+        memory: 0,
+        // SAFETY: reads the clock.
+        loaded: unsafe { c::lunatik_real_seconds() },
+    };
+    info.name_len = crate::libs::copy_bytes(&mut info.name, name);
+    platform::sha1(source, &mut info.sha1);
+    let set = KBox::new(
+        PolicySet {
+            refs: AtomicUsize::new(1),
+            states,
+            info,
+        },
+        GFP_KERNEL,
+    )
+    .map_err(|_| message(err, &[b"out of memory for the policy set"]))?;
+    if let Err(m) = nfsd_host::NFSD.set_policy(true) {
+        return Err(message(err, &[m.to_bytes()]));
+    }
+    swap(Some(set));
+    Ok(())
+}
+
+/// `pnfs.unload`: no set; nfsd back to its built-in layout.
+pub(crate) fn unload() -> core::result::Result<(), &'static CStr> {
+    nfsd_host::NFSD.set_policy(false)?;
+    swap(None);
+    Ok(())
+}
+
+/// Writes each state's results after the previous ones.
+struct Tail<'a> {
+    out: &'a mut [u8],
+    from: usize,
+}
+
+impl Out for Tail<'_> {
+    fn capacity(&self) -> usize {
+        self.out.len().saturating_sub(self.from)
+    }
+
+    fn write(&mut self, at: usize, bytes: &[u8]) -> bool {
+        if let Some(dst) = self.out.get_mut(self.from + at..) {
+            crate::libs::copy_bytes(dst, bytes);
+        }
+        true
+    }
+}
+
+/// `pnfs.eval`: `code` in every state of the current set, one line each.
+pub(crate) fn eval(code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &'static CStr> {
+    let set = current().ok_or(c"no policy is loaded (pnfs.load)")?;
+    let budget = load_budget();
+    let mut len = 0;
+    for state in set.0.states.iter() {
+        let mut vm = state.lock_killable().map_err(|_| c"interrupted")?;
+        let mut tail = Tail { out, from: len };
+        let report = exec::exec(&mut vm, budget, code, c"=eval", &mut tail);
+        drop(vm);
+        len = (len + report.len).min(out.len().saturating_sub(1));
+        if let Some(b) = out.get_mut(len) {
+            *b = b'\n';
+            len += 1;
+        }
+    }
+    Ok(len.min(out.len()))
+}
+
+/// The loaded policy, with the memory its states hold now.
+pub(crate) fn info() -> Option<PolicyInfo> {
+    let set = current()?;
+    let mut info = set.0.info;
+    info.memory = set
+        .0
+        .states
+        .iter()
+        .filter_map(|s| s.lock_within(0).map(|vm| vm.used() as u64))
+        .sum();
+    Some(info)
+}
