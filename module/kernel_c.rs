@@ -44,6 +44,13 @@ extern "C" {
     pub(crate) fn lunatik_sem_up(s: *mut Semaphore);
 
     pub(crate) fn lunatik_ktime_ns() -> u64;
+    pub(crate) fn lunatik_bench_threads(
+        threads: c_uint,
+        per_thread: c_uint,
+        f: unsafe extern "C" fn(*mut c_void) -> c_int,
+        arg: *mut c_void,
+        lat: *mut u64,
+    ) -> i64;
     pub(crate) fn lunatik_real_seconds() -> u64;
     pub(crate) fn lunatik_cpu_id() -> c_uint;
     pub(crate) fn lunatik_online_cpus() -> c_uint;

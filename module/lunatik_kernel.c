@@ -10,7 +10,10 @@
 
 #include <crypto/hash.h>
 #include <linux/err.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -296,6 +299,95 @@ int lunatik_user_writable(void __user *buf, size_t size)
 		return -EFAULT;
 	return fault_in_writeable(buf, size) ? -EFAULT : 0;
 }
+
+/*
+ * The decision benchmark (module/bench.rs): @threads kernel threads at once
+ * each call @fn(@arg) @per_thread times; @lat gets every call's latency in
+ * ns (thread t's at t * per_thread). Returns the elapsed ns of the whole
+ * run, or a negative errno.
+ */
+struct lunatik_bench_thread {
+	int (*fn)(void *arg);
+	void *arg;
+	u64 *lat;
+	unsigned int n;
+	struct completion *start;
+	struct completion done;
+};
+
+static int lunatik_bench_thread_fn(void *data)
+{
+	struct lunatik_bench_thread *t = data;
+	unsigned int i;
+
+	wait_for_completion(t->start);
+	for (i = 0; i < t->n; i++) {
+		u64 t0 = ktime_get_ns();
+
+		t->fn(t->arg);
+		t->lat[i] = ktime_get_ns() - t0;
+		cond_resched();
+	}
+	complete(&t->done);
+	return 0;
+}
+
+s64 lunatik_bench_threads(unsigned int threads, unsigned int per_thread,
+			  int (*fn)(void *arg), void *arg, u64 *lat)
+{
+	struct lunatik_bench_thread *t;
+	DECLARE_COMPLETION_ONSTACK(start);
+	unsigned int i, made = 0;
+	u64 t0;
+
+	t = kcalloc(threads, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < threads; i++) {
+		struct task_struct *task;
+
+		t[i] = (struct lunatik_bench_thread){
+			.fn = fn, .arg = arg, .lat = lat + (u64)i * per_thread,
+			.n = per_thread, .start = &start,
+		};
+		init_completion(&t[i].done);
+		task = kthread_create(lunatik_bench_thread_fn, &t[i],
+				      "lunatik_bench/%u", i);
+		if (IS_ERR(task))
+			break;
+		/* one thread per CPU, round robin: they run at once */
+		kthread_bind(task, cpumask_nth(i % num_online_cpus(),
+					       cpu_online_mask));
+		wake_up_process(task);
+		made++;
+	}
+	t0 = ktime_get_ns();
+	complete_all(&start);
+	for (i = 0; i < made; i++)
+		wait_for_completion(&t[i].done);
+	t0 = ktime_get_ns() - t0;
+	kfree(t);
+	return made == threads ? (s64)t0 : -EAGAIN;
+}
+
+/* Writing "THREADS CALLS" to bench_decisions runs the decision benchmark. */
+static int lunatik_bench_decisions_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int threads, calls;
+
+	if (sscanf(val, "%u %u", &threads, &calls) != 2 || !threads ||
+	    threads > 64 || !calls || calls > 1000000)
+		return -EINVAL;
+	return lunatik_bench_decisions(threads, calls);
+}
+
+static const struct kernel_param_ops lunatik_bench_decisions_ops = {
+	.set	= lunatik_bench_decisions_set,
+};
+module_param_cb(bench_decisions, &lunatik_bench_decisions_ops, NULL, 0200);
+MODULE_PARM_DESC(bench_decisions,
+		 "Write \"THREADS CALLS\": that many kernel threads ask the loaded policy at once; figures in the log");
 
 static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
 {

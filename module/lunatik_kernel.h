@@ -56,7 +56,11 @@ int lunatik_format_addr(const struct sockaddr_storage *ss, char *buf,
 			size_t size);
 int lunatik_user_writable(void __user *buf, size_t size);
 
-/* In Rust (module/nfsd_host.rs). */
+s64 lunatik_bench_threads(unsigned int threads, unsigned int per_thread,
+			  int (*fn)(void *arg), void *arg, u64 *lat);
+
+/* In Rust (module/nfsd_host.rs, module/bench.rs). */
 int lunatik_pnfs_stats_text(char *buf, size_t size);
+int lunatik_bench_decisions(unsigned int threads, unsigned int calls);
 
 #endif /* LUNATIK_KERNEL_H */

@@ -241,7 +241,7 @@ pub(crate) unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: 
 
 /// nfsd's call for one file: 0 with `layout` filled, or an error (nfsd
 /// then uses its built-in layout).
-unsafe extern "C" fn layout(
+pub(crate) unsafe extern "C" fn layout(
     file: *const bindings::nfsd_pnfs_file,
     out: *mut bindings::nfsd_pnfs_layout,
 ) -> c_int {

@@ -5,7 +5,7 @@
 
 use core::ffi::{c_int, CStr};
 
-use crate::lua::{Lua, Result};
+use crate::lua::{Integer, Lua, RegistryKey, Result, Type};
 use crate::vm::{Budget, Vm};
 
 /// How a chunk ended.
@@ -92,9 +92,58 @@ struct Args<'a, 'b> {
     sink: &'a mut Sink<'b>,
 }
 
+/// The chunks compiled lately, by their text (code up to `CACHE_CODE`
+/// bytes): the same code again runs without being parsed again.
+static CHUNKS: RegistryKey = RegistryKey::new();
+/// Code longer than this is not cached (it is parsed once, and rarely sent
+/// twice); the cache is emptied when it holds `CACHE_ENTRIES` chunks.
+const CACHE_CODE: usize = 4096;
+const CACHE_ENTRIES: Integer = 64;
+
+/// Pushes `code` compiled: from the cache, or parsed (and cached). A cached
+/// chunk's `_ENV` is reset to the globals, so it runs as a fresh load would.
+fn load_cached(lua: &mut Lua<'_>, code: &[u8], name: &CStr) {
+    if code.len() > CACHE_CODE {
+        lua.load_text(code, name);
+        return;
+    }
+    if lua.get_registry_key(&CHUNKS) != Type::Table {
+        lua.pop(1);
+        lua.new_table(0, CACHE_ENTRIES as i32);
+        lua.push_value(-1);
+        lua.set_registry_key(&CHUNKS);
+    }
+    lua.push_bytes(code);
+    if lua.raw_get(-2) == Type::Function {
+        lua.reset_env();
+        lua.remove(-2);
+        return;
+    }
+    lua.pop(1);
+    // The entry count is kept at key 0 of the table.
+    let n = match lua.raw_get_index(-1, 0) {
+        Type::Number => lua.to_integer(-1).unwrap_or(0),
+        _ => 0,
+    };
+    lua.pop(1);
+    if n >= CACHE_ENTRIES {
+        lua.pop(1);
+        lua.new_table(0, CACHE_ENTRIES as i32);
+        lua.push_value(-1);
+        lua.set_registry_key(&CHUNKS);
+    }
+    lua.load_text(code, name);
+    lua.push_bytes(code);
+    lua.push_value(-2);
+    lua.raw_set(-4);
+    lua.push_integer(if n >= CACHE_ENTRIES { 1 } else { n + 1 });
+    lua.raw_set_index(-3, 0);
+    lua.remove(-2);
+}
+
 /// The protected part: load, call, and write each result's `tostring`.
 fn run(lua: &mut Lua<'_>, args: &mut Args<'_, '_>) -> Result<c_int> {
-    lua.load_text(args.code, args.name);
+    load_cached(lua, args.code, args.name);
     lua.call(0, crate::ffi::LUA_MULTRET);
     let n = lua.top();
     for i in 1..=n {

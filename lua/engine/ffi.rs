@@ -43,6 +43,8 @@ pub const LUA_TTHREAD: c_int = 8;
 pub const LUA_MULTRET: c_int = -1;
 /// `-LUAI_MAXSTACK - 1000` with `LUAI_MAXSTACK` 1000000.
 pub const LUA_REGISTRYINDEX: c_int = -1_000_000 - 1000;
+/// `LUA_RIDX_GLOBALS`: the globals table's index in the registry.
+pub const LUA_RIDX_GLOBALS: lua_Integer = 2;
 
 pub const LUA_GCCOUNT: c_int = 3;
 pub const LUA_GCCOUNTB: c_int = 4;
@@ -154,6 +156,9 @@ extern "C" {
         glb: c_int,
     );
 
+    pub fn lua_rawset(l: *mut lua_State, idx: c_int);
+    pub fn lua_rotate(l: *mut lua_State, idx: c_int, n: c_int);
+    pub fn lua_setupvalue(l: *mut lua_State, funcindex: c_int, n: c_int) -> *const c_char;
     pub fn lua_rawgetp(l: *mut lua_State, idx: c_int, p: *const c_void) -> c_int;
     pub fn lua_rawsetp(l: *mut lua_State, idx: c_int, p: *const c_void);
     pub fn lua_topointer(l: *mut lua_State, idx: c_int) -> *const c_void;

@@ -519,6 +519,48 @@ impl<'s> Lua<'s> {
         self.room += 1;
     }
 
+    /// `t[k] = v` of the table at `idx` without metamethods; k and v on top
+    /// (popped).
+    pub fn raw_set(&mut self, idx: c_int) {
+        let i = self.need_table(idx);
+        if self.top() < 2 {
+            self.misuse(c"lunatik: raw_set without a key and a value");
+        }
+        // SAFETY: a table at `i`, a key and a value on top (a nil or NaN
+        // key raises, inside this protected call).
+        unsafe { ffi::lua_rawset(self.raw(), i) };
+        self.room += 2;
+    }
+
+    /// Removes the value at `idx`, shifting those above it down.
+    pub fn remove(&mut self, idx: c_int) {
+        let i = self.need(idx);
+        // SAFETY: `i` names a value; rotating it to the top and popping it
+        // is lua_remove.
+        unsafe {
+            ffi::lua_rotate(self.raw(), i, -1);
+            ffi::lua_settop(self.raw(), -2);
+        }
+        self.room += 1;
+    }
+
+    /// Sets the first upvalue of the Lua function on top (its `_ENV`, for
+    /// a main chunk) to the globals table.
+    pub fn reset_env(&mut self) {
+        if self.type_of(-1) != Type::Function {
+            self.misuse(c"lunatik: a function was expected on the stack");
+        }
+        self.reserve(1);
+        // SAFETY: a function on top and a free slot; lua_setupvalue pops
+        // the value (and ignores a function without upvalues).
+        unsafe {
+            ffi::lua_rawgeti(self.raw(), ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_GLOBALS);
+            if ffi::lua_setupvalue(self.raw(), -2, 1).is_null() {
+                ffi::lua_settop(self.raw(), -2);
+            }
+        }
+    }
+
     /// Replaces the key on top by `t[key]` of the table at `idx`, without
     /// metamethods; returns the value's type.
     pub fn raw_get(&mut self, idx: c_int) -> Type {

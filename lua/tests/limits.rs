@@ -181,3 +181,22 @@ fn a_full_state_collects_for_the_next_call() {
     let r = engine.exec(b"return #string.rep('x', 3 << 20)");
     assert_eq!(r.text(), "3145728");
 }
+
+/// A chunk run again comes from the cache of compiled chunks, and runs as
+/// a fresh load would: its `_ENV` is the globals again, its locals new.
+#[test]
+fn cached_chunks_run_as_fresh_loads() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let code = b"local n = (n or 0) + 1 g = (g or 0) + 1 return n, g";
+    assert_eq!(engine.exec(code).text(), "1\t1");
+    assert_eq!(engine.exec(code).text(), "1\t2");
+    let swap = b"local mine = {} _ENV = mine x = 1 return 1";
+    assert_eq!(engine.exec(swap).text(), "1");
+    assert_eq!(engine.exec(swap).text(), "1");
+    assert_eq!(engine.exec(b"return x").text(), "nil");
+    for i in 0..200 {
+        let r = engine.exec(format!("return {i}").as_bytes());
+        assert_eq!(r.text(), i.to_string());
+    }
+    assert_eq!(engine.exec(code).text(), "1\t3");
+}
