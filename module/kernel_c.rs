@@ -44,6 +44,18 @@ extern "C" {
     pub(crate) fn lunatik_sem_up(s: *mut Semaphore);
 
     pub(crate) fn lunatik_ktime_ns() -> u64;
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn lunatik_trace_decision(
+        ino: u64,
+        fh: *const u8,
+        fh_len: u32,
+        stripe_unit: u32,
+        first: u32,
+        count: u32,
+        ds: *const u32,
+        outcome: c_int,
+        ns: u64,
+    );
     pub(crate) fn lunatik_bench_threads(
         threads: c_uint,
         per_thread: c_uint,

@@ -36,6 +36,9 @@
 #include "lua/lunatik_port.h"
 #include "lunatik_kernel.h"
 
+#define CREATE_TRACE_POINTS
+#include "lunatik_trace.h"
+
 /*
  * Limits, settable when the module is loaded and read-only afterwards
  * (0444). Out-of-range values are refused with EINVAL: a state needs about
@@ -388,6 +391,15 @@ static const struct kernel_param_ops lunatik_bench_decisions_ops = {
 module_param_cb(bench_decisions, &lunatik_bench_decisions_ops, NULL, 0200);
 MODULE_PARM_DESC(bench_decisions,
 		 "Write \"THREADS CALLS\": that many kernel threads ask the loaded policy at once; figures in the log");
+
+/* One layout decision, for tracefs (outcome: 0 decided, else an errno). */
+void lunatik_trace_decision(u64 ino, const u8 *fh, u32 fh_len, u32 stripe_unit,
+			    u32 first, u32 count, const u32 *ds, int outcome,
+			    u64 ns)
+{
+	trace_lunatik_decision(ino, fh, fh_len, stripe_unit, first, count, ds,
+			       outcome, ns);
+}
 
 static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)
 {

@@ -46,6 +46,9 @@ bool lunatik_sem_down_within(struct semaphore *s, unsigned int ms);
 void lunatik_sem_up(struct semaphore *s);
 
 u64 lunatik_ktime_ns(void);
+void lunatik_trace_decision(u64 ino, const u8 *fh, u32 fh_len, u32 stripe_unit,
+			    u32 first, u32 count, const u32 *ds, int outcome,
+			    u64 ns);
 u64 lunatik_real_seconds(void);
 unsigned int lunatik_cpu_id(void);
 unsigned int lunatik_online_cpus(void);

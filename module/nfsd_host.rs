@@ -310,8 +310,24 @@ pub(crate) unsafe extern "C" fn layout(
             false
         }
     };
-    record(platform::now_ns() - t0);
+    let ns = platform::now_ns() - t0;
+    record(ns);
     drop(vm);
+    // SAFETY: the filehandle and the answer's servers are valid for their
+    // lengths (the tracepoint copies at most 8 servers).
+    unsafe {
+        c::lunatik_trace_decision(
+            file.ino,
+            fh.as_ptr(),
+            fh.len() as u32,
+            answer.stripe_unit,
+            answer.first_stripe_index,
+            answer.count,
+            answer.ds.as_ptr(),
+            if ok { 0 } else { -(bindings::EIO as c_int) },
+            ns,
+        )
+    };
 
     if !ok {
         return -(bindings::EIO as c_int);

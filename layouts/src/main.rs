@@ -68,8 +68,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Print the layout a policy gives each filehandle (hex), one per line:
-    /// "FH stripe_unit first servers...", as nfsd would hand it out.
+    /// Print the layout a policy gives each filehandle (hex, optionally
+    /// FH:INODE), one per line: "FH stripe_unit first servers...", as nfsd
+    /// would hand it out.
     Decide {
         #[arg(long)]
         policy: PathBuf,
@@ -98,10 +99,19 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
 
 fn decide(policy: &Path, servers: u32, fhs: &[String]) -> Result<(), String> {
     let p = Policy::load(policy)?;
-    for fh in fhs {
+    for arg in fhs {
+        // FH or FH:INO (the inode number, 0 when not given).
+        let (fh, ino) = match arg.split_once(':') {
+            Some((fh, ino)) => (
+                fh,
+                ino.parse()
+                    .map_err(|_| format!("not an inode number: {arg}"))?,
+            ),
+            None => (arg.as_str(), 0),
+        };
         let bytes = unhex(fh)?;
         let file = FileInfo {
-            ino: 0,
+            ino,
             fh: &bytes,
             size: 0,
             uid: 0,
@@ -116,9 +126,9 @@ fn decide(policy: &Path, servers: u32, fhs: &[String]) -> Result<(), String> {
         match p.decide(&file)? {
             Some(d) => {
                 let list: Vec<String> = d.servers.iter().map(u32::to_string).collect();
-                println!("{fh} {} {} {}", d.stripe_unit, d.first, list.join(" "));
+                println!("{arg} {} {} {}", d.stripe_unit, d.first, list.join(" "));
             }
-            None => println!("{fh} builtin"),
+            None => println!("{arg} builtin"),
         }
     }
     Ok(())

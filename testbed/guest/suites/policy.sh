@@ -176,15 +176,43 @@ tr -s ' ' <"$RESULTS/seen-many.txt" >"$RESULTS/kernel-many.txt"
 check "1,000 files: every kernel answer equals the twin's ($(wc -l <"$RESULTS/kernel-many.txt") compared)" \
 	cmp -s "$RESULTS/sim-many.txt" "$RESULTS/kernel-many.txt"
 
-# 5b. A swap while 10 processes create files: none falls back, every
-#     LAYOUTGET is decided by one policy or the other.
+# 5b. A swap while 10 processes create files: none falls back, and each
+#     decision (the engine's tracepoint) is the old policy's or the new
+#     one's for that file, as layout-sim computes them.
+TRACE=/sys/kernel/tracing
+mountpoint -q "$TRACE" || mount -t tracefs nodev "$TRACE"
+echo >"$TRACE/trace"
+echo 1 >"$TRACE/events/lunatik_ng/lunatik_decision/enable"
 d0=$(lstat decisions) e0=$(lstat errors) f0=$(lstat fallbacks) nf0=$(nfsd_stat failed) nb0=$(nfsd_stat builtin)
 client many 10 20 swap >"$RESULTS/swap.tap" 2>&1 &
 many=$!
 sleep 3
 check "a swap to roundrobin.lua while files are created" "$LUNATIK" pnfs load "$REPO/layouts/roundrobin.lua"
 wait $many
+echo 0 >"$TRACE/events/lunatik_ng/lunatik_decision/enable"
 tap_renumber <"$RESULTS/swap.tap"
+# "FH:INO first ds..." (0-based) of each decision the policy answered.
+grep -o 'ino=.*outcome=0' "$TRACE/trace" |
+	sed 's/ino=\([0-9]*\) fh=\([0-9a-f]*\) unit=[0-9]* first=\([0-9]*\) count=[0-9]* ds={\(.*\)} outcome=0/\2:\1 \3 \4/' |
+	awk 'function hex(h, v, i) {
+		sub(/^0x/, "", h)
+		for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v + 0
+	}
+	{ n = split($3, d, ","); s = $1 " " $2; for (i = 1; i <= n; i++) s = s " " hex(d[i]); print s }' \
+	>"$RESULTS/swap-kernel.txt"
+# The same, 0-based, from layout-sim for POLICY.
+sim_0based() {
+	cut -d' ' -f1 "$RESULTS/swap-kernel.txt" | xargs "$SIM" decide --policy "$REPO/layouts/$1" --servers 3 |
+		awk '{ s = $1 " " ($3 - 1); for (i = 4; i <= NF; i++) s = s " " ($i - 1); print s }'
+}
+sim_0based default.lua >"$RESULTS/swap-old.txt"
+sim_0based roundrobin.lua >"$RESULTS/swap-new.txt"
+bad=$(paste -d'|' "$RESULTS/swap-kernel.txt" "$RESULTS/swap-old.txt" "$RESULTS/swap-new.txt" |
+	awk -F'|' '$1 != $2 && $1 != $3' | wc -l)
+check "during the swap: each of $(wc -l <"$RESULTS/swap-kernel.txt") decisions traced is the old policy's or the new one's" \
+	[ "$bad" = 0 -a -s "$RESULTS/swap-kernel.txt" ]
+diag "old policy's: $(paste -d'|' "$RESULTS/swap-kernel.txt" "$RESULTS/swap-old.txt" | awk -F'|' '$1 == $2' | wc -l), new policy's: $(paste -d'|' "$RESULTS/swap-kernel.txt" "$RESULTS/swap-new.txt" | awk -F'|' '$1 == $2' | wc -l)"
 diag "swap: decisions $(($(lstat decisions) - d0)), errors $(($(lstat errors) - e0)), fallbacks $(($(lstat fallbacks) - f0)), nfsd failed $(($(nfsd_stat failed) - nf0)), builtin $(($(nfsd_stat builtin) - nb0))"
 check "during the swap: no decision failed, no fallback ($(($(lstat decisions) - d0)) decisions)" \
 	[ "$(lstat errors)" = "$e0" -a "$(lstat fallbacks)" = "$f0" -a "$(nfsd_stat failed)" = "$nf0" -a "$(nfsd_stat builtin)" = "$nb0" ]
