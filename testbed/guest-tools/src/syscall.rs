@@ -182,22 +182,37 @@ pub fn bad_inputs(t: &mut Tap) {
     );
 
     // Without CAP_SYS_ADMIN: EPERM.
-    // SAFETY: fork, then only async-signal-safe calls in the child.
+    let status = eperm_in_child(|| {
+        // SAFETY: dropping privileges in the (single-threaded) child.
+        unsafe { libc::setresuid(65534, 65534, 65534) == 0 }
+    });
+    t.ok(status == Some(0), "without CAP_SYS_ADMIN: EPERM");
+}
+
+/// Forks a child that runs `drop_rights` (false: it failed) and then calls
+/// SYS_lua; its exit status: 0 when the call failed with EPERM, 1 when it
+/// did not, 2 when `drop_rights` failed.
+fn eperm_in_child(drop_rights: fn() -> bool) -> Option<i32> {
+    // SAFETY: fork, then only raw system calls in the child.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        // SAFETY: dropping privileges in the child, then a raw syscall.
-        unsafe {
-            if libc::setresuid(65534, 65534, 65534) != 0 {
-                libc::_exit(2);
-            }
-            let mut buf = [0u8; 16];
-            let r = libc::syscall(
+        if !drop_rights() {
+            // SAFETY: leaving the child.
+            unsafe { libc::_exit(2) };
+        }
+        let mut buf = [0u8; 16];
+        // SAFETY: valid buffers for the lengths given.
+        let r = unsafe {
+            libc::syscall(
                 abi::SYS_LUA,
-                code.as_ptr(),
+                b"return 1".as_ptr(),
                 8usize,
                 buf.as_mut_ptr(),
                 16usize,
-            );
+            )
+        };
+        // SAFETY: reading errno, then leaving the child.
+        unsafe {
             let e = *libc::__errno_location();
             libc::_exit(if r == -1 && e == libc::EPERM { 0 } else { 1 });
         }
@@ -205,10 +220,7 @@ pub fn bad_inputs(t: &mut Tap) {
     let mut status = 0;
     // SAFETY: waiting for our child.
     unsafe { libc::waitpid(pid, &mut status, 0) };
-    t.ok(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "without CAP_SYS_ADMIN: EPERM",
-    );
+    libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
 }
 
 /// `procs` processes each make `calls` calls that increment one counter.
@@ -487,33 +499,14 @@ pub fn contract(t: &mut Tap) {
     );
 
     // Root in a user namespace of its own is not root: EPERM.
-    // SAFETY: fork, then only raw system calls in the child.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: the child makes raw system calls and exits.
-        unsafe {
-            if libc::unshare(libc::CLONE_NEWUSER) != 0 {
-                libc::_exit(2);
-            }
-            let mut buf = [0u8; 16];
-            let r = libc::syscall(
-                abi::SYS_LUA,
-                b"return 1".as_ptr(),
-                8usize,
-                buf.as_mut_ptr(),
-                16usize,
-            );
-            let e = *libc::__errno_location();
-            libc::_exit(if r == -1 && e == libc::EPERM { 0 } else { 1 });
-        }
-    }
-    let mut status = 0;
-    // SAFETY: waiting for our child.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let status = eperm_in_child(|| {
+        // SAFETY: a new user namespace for the (single-threaded) child.
+        unsafe { libc::unshare(libc::CLONE_NEWUSER) == 0 }
+    });
     t.check(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        status == Some(0),
         "root only in a user namespace (unshare CLONE_NEWUSER): EPERM",
-        || format!("child status {status:#x} (exit 2: unshare failed)"),
+        || format!("child exit status {status:?} (2: unshare failed)"),
     );
 }
 
