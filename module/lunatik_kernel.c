@@ -86,8 +86,8 @@ LUNATIK_RANGE_PARAM(max_memory, lunatik_max_memory, 8UL << 20,
 LUNATIK_RANGE_PARAM(max_instructions, lunatik_max_instructions, 10000000,
 		    10000, 1UL << 40,
 		    "Lua instructions per SYS_lua call (default 10000000)");
-LUNATIK_RANGE_PARAM(max_call_ms, lunatik_max_call_ms, 2000, 1, 600000,
-		    "CPU time of one SYS_lua call in ms (default 2000)");
+LUNATIK_RANGE_PARAM(max_call_ms, lunatik_max_call_ms, 5000, 1, 600000,
+		    "CPU time of one SYS_lua call in ms (default 5000)");
 LUNATIK_RANGE_PARAM(max_policy_instructions, lunatik_max_policy_instructions,
 		    1000000, 10000, 1UL << 40,
 		    "Lua instructions per layout decision (default 1000000)");

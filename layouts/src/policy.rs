@@ -21,7 +21,7 @@ pub const LIMITS: Limits = Limits {
 /// (`max_instructions`, `max_call_ms`), since `pnfs.load` runs in a call.
 pub const LOAD_BUDGET: Budget = Budget {
     instructions: 10_000_000,
-    cpu_ms: 2000,
+    cpu_ms: 5000,
 };
 
 pub struct Policy {
