@@ -161,16 +161,10 @@ fn to_string(lua: &mut Lua<'_>) -> Result<c_int> {
 
 /// `buf:hex()` and `tostring(buf)`: lowercase hexadecimal.
 fn hex(lua: &mut Lua<'_>) -> Result<c_int> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let n = this_len(lua)?;
     lua.charge(n / 8);
     // Built in a userdata scratch area: no Rust allocation.
-    lua.new_userdata_from(1, n * 2, |bytes, out| {
-        for (i, b) in bytes.iter().enumerate() {
-            out[2 * i] = DIGITS[usize::from(b >> 4)];
-            out[2 * i + 1] = DIGITS[usize::from(b & 15)];
-        }
-    });
+    lua.new_userdata_from(1, n * 2, |bytes, out| super::hex_into(out, bytes));
     lua.push_sub_bytes(-1, 0, n * 2);
     Ok(1)
 }

@@ -38,3 +38,13 @@ pub fn copy_bytes(dst: &mut [u8], src: &[u8]) -> usize {
     }
     n
 }
+
+/// Writes the lowercase hexadecimal of `bytes` into `out` (two digits a
+/// byte, as many bytes as `out` has room for).
+pub fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
+    }
+}

@@ -236,15 +236,11 @@ fn stats(lua: &mut Lua<'_>) -> Result<c_int> {
 
 /// `{name=, sha1=, states=, memory=, loaded=}` of the loaded policy.
 fn push_policy(lua: &mut Lua<'_>, p: &PolicyInfo) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     lua.new_table(0, 5);
     lua.push_bytes(p.name());
     lua.set_field(-2, c"name");
     let mut hex = [0u8; 40];
-    for (i, b) in p.sha1.iter().enumerate() {
-        hex[2 * i] = DIGITS[usize::from(b >> 4)];
-        hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
-    }
+    super::hex_into(&mut hex, &p.sha1);
     lua.push_bytes(&hex);
     lua.set_field(-2, c"sha1");
     set_ints(
