@@ -45,6 +45,7 @@ mod nfsd_host;
 mod platform;
 mod policy_states;
 mod syscall;
+mod text;
 
 module! {
     type: LunatikNg,

@@ -22,6 +22,7 @@ use crate::kernel_c::{self as c, params};
 use crate::libs::pnfs::{self as lib, FileInfo, Layout};
 use crate::platform;
 use crate::policy_states;
+use crate::text::Text;
 use crate::vm::Budget;
 
 struct Ops(bindings::nfsd_pnfs_policy_ops);
@@ -196,21 +197,6 @@ pub(crate) fn stats() -> Stats {
     }
 }
 
-/// Writes into a byte buffer, cutting at its end.
-struct Text<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Write for Text<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        if let Some(free) = self.buf.get_mut(self.len..) {
-            self.len += crate::libs::copy_bytes(free, s.as_bytes());
-        }
-        Ok(())
-    }
-}
-
 /// The `pnfs_stats` parameter file of the module.
 ///
 /// # Safety
@@ -220,7 +206,7 @@ pub(crate) unsafe extern "C" fn lunatik_pnfs_stats_text(buf: *mut c_char, size: 
     // SAFETY: the parameter code passes a page of `size` bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     let s = stats();
-    let mut t = Text { buf, len: 0 };
+    let mut t = Text::new(buf);
     let _ = writeln!(
         t,
         "decisions {} errors {} fallbacks {} median_ns {} max_ns {} max_wait_ns {} nfsd_policy {} nfsd_builtin {} nfsd_failed {} nfsd_rejected {}",

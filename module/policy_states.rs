@@ -17,6 +17,7 @@
 //! `pnfs.eval`, which runs code in each of them).
 
 use core::ffi::CStr;
+use core::fmt::Write;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use kernel::prelude::*;
@@ -28,6 +29,7 @@ use crate::libs::pnfs::{self as lib, MAX_NAME};
 use crate::locked::{Guard, Locked};
 use crate::nfsd_host;
 use crate::platform;
+use crate::text::Text;
 use crate::vm::{Budget, Limits, Vm};
 
 /// A loaded policy: its states and what the stats show of it.
@@ -172,30 +174,9 @@ fn load_budget() -> Budget {
     }
 }
 
-/// Writes `parts` into `err`; the length written.
-fn message(err: &mut [u8], parts: &[&[u8]]) -> usize {
-    let mut n = 0;
-    for part in parts {
-        if let Some(free) = err.get_mut(n..) {
-            n += crate::libs::copy_bytes(free, part);
-        }
-    }
-    n
-}
-
-/// The decimal digits of `v`, in `buf`.
-fn decimal(v: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    &buf[i..]
+/// Writes `msg` into `err`; the length written.
+fn message(err: &mut [u8], msg: &[u8]) -> usize {
+    Text::new(err).push(msg).len
 }
 
 /// `pnfs.load`: builds a set from `source` and swaps it in; on a failure,
@@ -204,21 +185,21 @@ pub(crate) fn load(source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::
     // SAFETY: reads the number of online CPUs.
     let n = (unsafe { c::lunatik_online_cpus() } as usize).clamp(1, 64);
     let mut states = KVec::with_capacity(n, GFP_KERNEL)
-        .map_err(|_| message(err, &[b"out of memory for the policy states"]))?;
+        .map_err(|_| message(err, b"out of memory for the policy states"))?;
     let limits = policy_limits();
     let budget = load_budget();
-    let mut num = [0u8; 20];
     for i in 0..n {
         let mut vm = Vm::open(limits, &POLICY_HOST)
-            .map_err(|_| message(err, &[b"out of memory for a policy state"]))?;
+            .map_err(|_| message(err, b"out of memory for a policy state"))?;
         if let Err(e) = lib::load_state(&mut vm, budget, source, i as i64 + 1) {
-            let state = decimal(i + 1, &mut num);
-            return Err(message(err, &[b"policy state ", state, b": ", e.message()]));
+            let mut t = Text::new(err);
+            let _ = write!(t, "policy state {}: ", i + 1);
+            return Err(t.push(e.message()).len);
         }
-        let locked = Locked::new(vm).map_err(|_| message(err, &[b"out of memory for a policy state"]))?;
+        let locked = Locked::new(vm).map_err(|_| message(err, b"out of memory for a policy state"))?;
         states
             .push(locked, GFP_KERNEL)
-            .map_err(|_| message(err, &[b"out of memory for the policy states"]))?;
+            .map_err(|_| message(err, b"out of memory for the policy states"))?;
     }
     let mut info = PolicyInfo {
         name: [0; MAX_NAME],
@@ -239,9 +220,9 @@ pub(crate) fn load(source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::
         },
         GFP_KERNEL,
     )
-    .map_err(|_| message(err, &[b"out of memory for the policy set"]))?;
+    .map_err(|_| message(err, b"out of memory for the policy set"))?;
     if let Err(m) = nfsd_host::NFSD.set_policy(true) {
-        return Err(message(err, &[m.to_bytes()]));
+        return Err(message(err, m.to_bytes()));
     }
     swap(Some(set));
     Ok(())
