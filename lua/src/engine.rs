@@ -6,7 +6,6 @@ use std::sync::Mutex;
 
 use crate::exec::{self, Outcome, Report};
 use crate::host::{Host, NoHost};
-use crate::lua::{Lua, Result};
 use crate::vm::{Failure, Limits, OpenError, Vm};
 
 /// What running a chunk gave.
@@ -90,18 +89,6 @@ impl Engine {
         let mut vm = self.lock();
         let budget = vm.limits().budget();
         exec::exec(&mut vm, budget, code, c"=lua", &mut out)
-    }
-
-    /// Runs `f(lua, arg)` as one entry into the state; Err(message) for a
-    /// Lua error.
-    pub fn run<A>(
-        &self,
-        f: for<'s> fn(&mut Lua<'s>, &mut A) -> Result<i32>,
-        arg: &mut A,
-    ) -> std::result::Result<(), String> {
-        let mut vm = self.lock();
-        let budget = vm.limits().budget();
-        vm.run(budget, f, arg).map_err(message)
     }
 
     /// Runs `g` with the state locked (for the `pnfs` entry points, which
