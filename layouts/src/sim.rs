@@ -28,7 +28,7 @@ impl Placement {
         }
     }
 
-    fn from_decision(d: &Decision) -> Placement {
+    pub fn from_decision(d: &Decision) -> Placement {
         Placement {
             stripe_unit: u64::from(d.stripe_unit),
             first: d.first as usize - 1,
