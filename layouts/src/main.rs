@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use lunatik_lua::libs::pnfs::FileInfo;
 
+use layout_sim::check;
 use layout_sim::policy::Policy;
 use layout_sim::population::{self, File, Sizes};
 use layout_sim::report;
@@ -77,6 +78,20 @@ enum Command {
         #[arg(long)]
         servers: u32,
         fh: Vec<String>,
+    },
+    /// Check a policy before loading it: ask it about random files with
+    /// every data-server count from 1 to 64; report errors, answers nfsd
+    /// would reject, its work and memory against the kernel's limits, and
+    /// its balance. Exit status 1 when anything would fail in the kernel.
+    Check {
+        /// The policy file (e.g. layouts/default.lua).
+        policy: PathBuf,
+        /// Random files to ask about (each with 1 to 64 data servers).
+        #[arg(long, default_value_t = 500)]
+        files: u64,
+        /// Seed of the random files (the same seed, the same files).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Measure the figures of docs/layouts.md against their targets
     /// (use a release build: cargo run --release -p layout-sim -- bench).
@@ -331,6 +346,25 @@ fn main() -> ExitCode {
             fh,
         } => decide(policy, *servers, fh),
         Command::Bench { layouts } => bench(layouts),
+        Command::Check {
+            policy,
+            files,
+            seed,
+        } => {
+            let report = check::run(
+                policy,
+                check::Options {
+                    files: *files,
+                    seed: *seed,
+                },
+            );
+            print!("{}", report.text());
+            return if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
