@@ -257,3 +257,23 @@ fn rejections_name_nfsd_s_rule() {
         }
     }
 }
+
+#[test]
+fn the_failing_check_in_docs_is_what_check_prints() {
+    let doc = include_str!("../../docs/layouts.md");
+    assert!(doc.contains("cargo run --release -p layout-sim -- check layouts/default.lua"));
+    let p = "layouts/tests/fixtures/index_out_of_range.lua";
+    let out = Command::new(env!("CARGO_BIN_EXE_layout-sim"))
+        .args(["check", p])
+        .current_dir(dir().join(".."))
+        .output()
+        .expect("layout-sim runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // all but the input (shortened in the doc) and the time
+    for line in text
+        .lines()
+        .filter(|l| !l.contains("first at") && !l.contains(" decisions in "))
+    {
+        assert!(doc.contains(line), "docs/layouts.md lacks: {line}");
+    }
+}
