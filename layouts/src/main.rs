@@ -87,7 +87,7 @@ enum Command {
         /// The policy file (e.g. layouts/default.lua).
         policy: PathBuf,
         /// Random files to ask about (each with 1 to 64 data servers).
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
         files: u64,
         /// Seed of the random files (the same seed, the same files).
         #[arg(long, default_value_t = 1)]

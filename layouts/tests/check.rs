@@ -277,3 +277,36 @@ fn the_failing_check_in_docs_is_what_check_prints() {
         assert!(doc.contains(line), "docs/layouts.md lacks: {line}");
     }
 }
+
+#[test]
+fn a_policy_that_fills_its_memory_reaches_the_limit() {
+    // keeps 64 KiB per decision: the 8 MiB cap is reached within a few
+    // hundred decisions
+    let tmp = std::env::temp_dir().join(format!("layout-sim-mem-{}.lua", std::process::id()));
+    std::fs::write(
+        &tmp,
+        "keep = {}\n\
+         pnfs.register(function(file)\n\
+           keep[#keep + 1] = string.rep('x', 64 * 1024) .. file.ino\n\
+           return {stripe_unit = 65536, servers = {1}}\n\
+         end)\n",
+    )
+    .unwrap();
+    let (code, text) = check_cmd(&tmp, &["--files", "50"]);
+    std::fs::remove_file(&tmp).ok();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("not enough memory: the state holds 8.00 MiB at most (max_memory)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL: 10 decisions reached a limit"),
+        "{text}"
+    );
+}
+
+#[test]
+fn zero_files_is_a_usage_error() {
+    let (code, _) = check_cmd(&dir().join("default.lua"), &["--files", "0"]);
+    assert_eq!(code, Some(2));
+}
