@@ -124,6 +124,8 @@ impl BenchFile {
             offset: 0,
             length: u64::MAX,
             ds_count: 64,
+            export_path: c"/srv/bench".as_ptr().cast(),
+            export_fsid: 0,
         }
     }
 }

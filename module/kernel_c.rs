@@ -33,6 +33,11 @@ extern "C" {
     pub(crate) fn lunatik_kvfree(p: *mut c_void);
     pub(crate) fn lunatik_fatal(msg: *const c_char, len: usize) -> !;
 
+    pub(crate) fn lunatik_nfsd_set_dataservers(list: *const c_char, err: *mut c_char, errlen: usize) -> c_int;
+    pub(crate) fn lunatik_nfsd_get_dataservers(buf: *mut c_char, size: usize) -> c_int;
+    pub(crate) fn lunatik_nfsd_stats(stats: *mut kernel::bindings::nfsd_pnfs_policy_stats);
+    pub(crate) fn lunatik_nfsd_policy_changed();
+
     pub(crate) fn lunatik_sha1_init() -> c_int;
     pub(crate) fn lunatik_sha1_exit();
     pub(crate) fn lunatik_sha1(data: *const u8, len: usize, out: *mut u8) -> c_int;

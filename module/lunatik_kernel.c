@@ -18,6 +18,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/nfsd/pnfs_policy.h>
+#include <linux/nsproxy.h>
 #include <linux/pagemap.h>
 #include <linux/printk.h>
 #include <linux/random.h>
@@ -399,6 +401,32 @@ void lunatik_trace_decision(u64 ino, const u8 *fh, u32 fh_len, u32 stripe_unit,
 {
 	trace_lunatik_decision(ino, fh, fh_len, stripe_unit, first, count, ds,
 			       outcome, ns);
+}
+
+/*
+ * nfsd keeps its data servers and counters per network namespace: these
+ * act on the caller's (SYS_lua's, or the reader of pnfs_stats).
+ */
+int lunatik_nfsd_set_dataservers(const char *list, char *err, size_t errlen)
+{
+	return nfsd_pnfs_set_dataservers(current->nsproxy->net_ns, list, err,
+					 errlen);
+}
+
+int lunatik_nfsd_get_dataservers(char *buf, size_t size)
+{
+	return nfsd_pnfs_get_dataservers(current->nsproxy->net_ns, buf, size);
+}
+
+void lunatik_nfsd_stats(struct nfsd_pnfs_policy_stats *stats)
+{
+	nfsd_pnfs_policy_stats(current->nsproxy->net_ns, stats);
+}
+
+/* A new policy was swapped in: nfsd recalls the layouts of the old one. */
+void lunatik_nfsd_policy_changed(void)
+{
+	nfsd_pnfs_policy_changed();
 }
 
 static int lunatik_pnfs_stats_get(char *buf, const struct kernel_param *kp)

@@ -35,6 +35,12 @@ void *lunatik_kvrealloc(void *p, size_t size);
 void lunatik_kvfree(void *p);
 void lunatik_fatal(const char *msg, size_t len);
 
+struct nfsd_pnfs_policy_stats;
+int lunatik_nfsd_set_dataservers(const char *list, char *err, size_t errlen);
+int lunatik_nfsd_get_dataservers(char *buf, size_t size);
+void lunatik_nfsd_stats(struct nfsd_pnfs_policy_stats *stats);
+void lunatik_nfsd_policy_changed(void);
+
 int lunatik_sha1_init(void);
 void lunatik_sha1_exit(void);
 int lunatik_sha1(const u8 *data, size_t len, u8 *out);

@@ -19,6 +19,7 @@ use kernel::prelude::*;
 
 use crate::host::{Host, PolicyInfo, Stats};
 use crate::kernel_c::{self as c, params};
+use crate::libs::copy_bytes;
 use crate::libs::pnfs::{self as lib, FileInfo, Layout};
 use crate::platform;
 use crate::policy_states;
@@ -116,16 +117,16 @@ impl Host for Nfsd {
         if active {
             Err(c"pnfs.register(fn) belongs in a policy's source: load it with pnfs.load(source [, name]) (lunatik-ng pnfs load FILE)")
         } else {
-            policy_states::unload()
+            policy_states::unload(None)
         }
     }
 
-    fn load_policy(&self, source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
-        policy_states::load(source, name, err)
+    fn load_policy(&self, source: &[u8], name: &[u8], export: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
+        policy_states::load(source, name, export, err)
     }
 
-    fn unload_policy(&self) -> core::result::Result<(), &'static CStr> {
-        policy_states::unload()
+    fn unload_policy(&self, export: Option<&[u8]>) -> core::result::Result<(), &'static CStr> {
+        policy_states::unload(export)
     }
 
     fn policy_eval(&self, code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &'static CStr> {
@@ -136,19 +137,28 @@ impl Host for Nfsd {
         policy_states::info()
     }
 
-    fn set_dataservers(&self, list: &CStr) -> core::result::Result<(), &'static CStr> {
-        // SAFETY: `list` is NUL-terminated; nfsd copies what it keeps.
-        let ret = unsafe { bindings::nfsd_pnfs_set_dataservers(list.as_ptr().cast()) };
+    fn set_dataservers(&self, list: &CStr, err: &mut [u8]) -> core::result::Result<(), usize> {
+        const NFSD: &[u8] = b"nfsd refused the data-server list: ";
+        let n = copy_bytes(err, NFSD);
+        let why = &mut err[n..];
+        // SAFETY: `list` is NUL-terminated; nfsd copies what it keeps and
+        // writes at most `why.len()` bytes (NUL included) into `why`.
+        let ret = unsafe {
+            c::lunatik_nfsd_set_dataservers(list.as_ptr().cast(), why.as_mut_ptr().cast(), why.len())
+        };
         if ret == 0 {
-            Ok(())
-        } else {
-            Err(c"nfsd refused the data-server list (addresses, 64 at most)")
+            return Ok(());
         }
+        let len = why.iter().position(|&b| b == 0).unwrap_or(why.len());
+        if len == 0 {
+            return Err(n + copy_bytes(why, b"out of memory"));
+        }
+        Err(n + len)
     }
 
     fn dataservers(&self, out: &mut [u8]) -> usize {
         // SAFETY: `out` is writable for its length.
-        let n = unsafe { bindings::nfsd_pnfs_get_dataservers(out.as_mut_ptr().cast(), out.len()) };
+        let n = unsafe { c::lunatik_nfsd_get_dataservers(out.as_mut_ptr().cast(), out.len()) };
         (n.max(0) as usize).min(out.len())
     }
 
@@ -171,18 +181,9 @@ pub(crate) fn stats() -> Stats {
         *r = RECENT_NS[i].load(Ordering::Relaxed);
     }
     recent[..n].sort_unstable();
-    let mut nfsd = bindings::nfsd_pnfs_policy_stats {
-        policy: 0,
-        builtin: 0,
-        failed: 0,
-        rejected: 0,
-        decide_ns_policy: 0,
-        decide_ns_builtin: 0,
-        layoutget_ns_policy: 0,
-        layoutget_ns_builtin: 0,
-    };
+    let mut nfsd = bindings::nfsd_pnfs_policy_stats::default();
     // SAFETY: fills the structure.
-    unsafe { bindings::nfsd_pnfs_policy_stats(&mut nfsd) };
+    unsafe { c::lunatik_nfsd_stats(&mut nfsd) };
     Stats {
         decisions: DECISIONS.load(Ordering::Relaxed),
         errors: ERRORS.load(Ordering::Relaxed),
@@ -233,9 +234,17 @@ pub(crate) unsafe extern "C" fn layout(
 ) -> c_int {
     // SAFETY: nfsd passes valid pointers for the duration of the call.
     let (file, out) = unsafe { (&*file, &mut *out) };
-    let Some(set) = policy_states::current() else {
-        FALLBACKS.fetch_add(1, Ordering::Relaxed);
-        return -(bindings::ENOENT as c_int);
+    let export = if file.export_path.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: nfsd's NUL-terminated path of the export, valid during
+        // the call.
+        unsafe { CStr::from_ptr(file.export_path.cast()) }.to_bytes()
+    };
+    let Some(set) = policy_states::current(export) else {
+        // No policy for this export (others have one): nfsd's own layout,
+        // which it counts as built-in, not as a failure.
+        return -(bindings::ENODATA as c_int);
     };
     let p = params();
     let budget = Budget {
@@ -274,6 +283,7 @@ pub(crate) unsafe extern "C" fn layout(
         gid: file.gid,
         name,
         client: &client[..(n.max(0) as usize).min(client.len())],
+        export,
         rw: file.iomode == IOMODE_RW,
         offset: file.offset,
         length: file.length,

@@ -25,7 +25,7 @@ use kernel::prelude::*;
 use crate::exec::{self, Out};
 use crate::host::{Host, PolicyInfo, Stats};
 use crate::kernel_c::{self as c, params};
-use crate::libs::pnfs::{self as lib, MAX_NAME};
+use crate::libs::pnfs::{self as lib, MAX_EXPORT, MAX_NAME};
 use crate::locked::{Guard, Locked};
 use crate::nfsd_host;
 use crate::platform;
@@ -37,10 +37,26 @@ pub(crate) struct PolicySet {
     refs: AtomicUsize,
     states: KVec<KBox<Locked>>,
     info: PolicyInfo,
+    /// The export whose files it decides; empty: every export without a
+    /// policy of its own.
+    export: [u8; MAX_EXPORT],
+    export_len: usize,
 }
 
-/// The set deciding now (null: none, nfsd uses its built-in layout).
-static CURRENT: AtomicPtr<PolicySet> = AtomicPtr::new(core::ptr::null_mut());
+impl PolicySet {
+    fn export(&self) -> &[u8] {
+        &self.export[..self.export_len]
+    }
+}
+
+/// Policies loaded at once (one for every export, the others per export).
+const SLOTS: usize = 8;
+
+/// The sets deciding now (null: a free slot). Written only by `load` and
+/// `unload`, which run in the default state (SYS_lua), one at a time.
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: AtomicPtr<PolicySet> = AtomicPtr::new(core::ptr::null_mut());
+static CURRENT: [AtomicPtr<PolicySet>; SLOTS] = [EMPTY; SLOTS];
 
 /// A reference on a set, dropped when the decision using it ends.
 pub(crate) struct SetRef(&'static PolicySet);
@@ -69,17 +85,37 @@ fn release(set: &PolicySet) {
     }
 }
 
-/// The set deciding now, with a reference held, or `None`.
-pub(crate) fn current() -> Option<SetRef> {
+/// The set deciding for `export` now (its own, else the one for every
+/// export), with a reference held, or `None`; `export` empty: the one for
+/// every export, else any.
+pub(crate) fn current(export: &[u8]) -> Option<SetRef> {
     // SAFETY: an RCU read section; nothing in it sleeps.
     unsafe { c::lunatik_rcu_read_lock() };
-    let p = CURRENT.load(Ordering::Acquire);
-    let r = (!p.is_null()).then(|| {
+    // the export's own policy, else the one for every export; with no
+    // export given, the one for every export, else any
+    let rank = |set: &PolicySet| match () {
+        _ if !export.is_empty() && set.export() == export => 3,
+        _ if set.export_len == 0 => 2,
+        _ if export.is_empty() => 1,
+        _ => 0,
+    };
+    let mut found: Option<&PolicySet> = None;
+    for slot in CURRENT.iter() {
+        let p = slot.load(Ordering::Acquire);
+        if p.is_null() {
+            continue;
+        }
         // SAFETY: a set is freed only after `swap` unpublished it and an
         // RCU grace period passed, so one loaded in this read section is
-        // alive, and `CURRENT` still owns one reference: the count is at
-        // least 1 while we add ours.
+        // alive.
         let set = unsafe { &*p };
+        if rank(set) > found.map_or(0, rank) {
+            found = Some(set);
+        }
+    }
+    let r = found.map(|set| {
+        // `CURRENT` still owns one reference: the count is at least 1
+        // while we add ours.
         set.refs.fetch_add(1, Ordering::AcqRel);
         SetRef(set)
     });
@@ -88,11 +124,27 @@ pub(crate) fn current() -> Option<SetRef> {
     r
 }
 
-/// Publishes `new` (or nothing) and drops the reference `CURRENT` held on
-/// the old set, after every decision that may have seen it took its own.
-fn swap(new: Option<KBox<PolicySet>>) {
+/// Whether any policy is loaded.
+fn any_loaded() -> bool {
+    CURRENT.iter().any(|s| !s.load(Ordering::Acquire).is_null())
+}
+
+/// The slot of the policy for `export`, if one is loaded.
+fn slot_of(export: &[u8]) -> Option<&'static AtomicPtr<PolicySet>> {
+    CURRENT.iter().find(|s| {
+        let p = s.load(Ordering::Acquire);
+        // SAFETY: only `load` and `unload` (this caller) replace sets, so
+        // a published one stays alive here.
+        !p.is_null() && unsafe { &*p }.export() == export
+    })
+}
+
+/// Publishes `new` (or nothing) in `slot` and drops the reference the slot
+/// held on the old set, after every decision that may have seen it took
+/// its own.
+fn swap(slot: &AtomicPtr<PolicySet>, new: Option<KBox<PolicySet>>) {
     let p = new.map_or(core::ptr::null_mut(), KBox::into_raw);
-    let old = CURRENT.swap(p, Ordering::AcqRel);
+    let old = slot.swap(p, Ordering::AcqRel);
     if !old.is_null() {
         // SAFETY: waits for the RCU readers that may have loaded `old`.
         unsafe { c::lunatik_synchronize_rcu() };
@@ -100,6 +152,8 @@ fn swap(new: Option<KBox<PolicySet>>) {
         // `CURRENT` reference is dropped exactly once, here.
         release(unsafe { &*old });
     }
+    // SAFETY: takes nfsd's own locks only; called with none of ours held.
+    unsafe { c::lunatik_nfsd_policy_changed() };
 }
 
 /// Unloads the policy at module exit (nfsd no longer calls the module).
@@ -107,7 +161,9 @@ pub(crate) struct Owner;
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        swap(None);
+        for slot in CURRENT.iter() {
+            swap(slot, None);
+        }
     }
 }
 
@@ -141,8 +197,11 @@ impl Host for PolicyHost {
         Ok(())
     }
 
-    fn set_dataservers(&self, _list: &CStr) -> core::result::Result<(), &'static CStr> {
-        Err(c"a policy cannot change the data-server list: set it from the default state (pnfs.set_dataservers in SYS_lua)")
+    fn set_dataservers(&self, _list: &CStr, err: &mut [u8]) -> core::result::Result<(), usize> {
+        Err(crate::libs::copy_bytes(
+            err,
+            b"a policy cannot change the data-server list: set it from the default state (pnfs.set_dataservers in SYS_lua)",
+        ))
     }
 
     fn dataservers(&self, out: &mut [u8]) -> usize {
@@ -181,7 +240,10 @@ fn message(err: &mut [u8], msg: &[u8]) -> usize {
 
 /// `pnfs.load`: builds a set from `source` and swaps it in; on a failure,
 /// the message in `err` and the running policy untouched.
-pub(crate) fn load(source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
+pub(crate) fn load(source: &[u8], name: &[u8], export: &[u8], err: &mut [u8]) -> core::result::Result<(), usize> {
+    let slot = slot_of(export)
+        .or_else(|| CURRENT.iter().find(|s| s.load(Ordering::Acquire).is_null()))
+        .ok_or_else(|| message(err, b"8 policies are loaded already: unload one first (pnfs.unload(export))"))?;
     // SAFETY: reads the number of online CPUs.
     let n = (unsafe { c::lunatik_online_cpus() } as usize).clamp(1, 64);
     let mut states = KVec::with_capacity(n, GFP_KERNEL)
@@ -212,26 +274,39 @@ pub(crate) fn load(source: &[u8], name: &[u8], err: &mut [u8]) -> core::result::
     };
     info.name_len = crate::libs::copy_bytes(&mut info.name, name);
     platform::sha1(source, &mut info.sha1);
-    let set = KBox::new(
+    let mut set = KBox::new(
         PolicySet {
             refs: AtomicUsize::new(1),
             states,
             info,
+            export: [0; MAX_EXPORT],
+            export_len: 0,
         },
         GFP_KERNEL,
     )
     .map_err(|_| message(err, b"out of memory for the policy set"))?;
+    set.export_len = crate::libs::copy_bytes(&mut set.export, export);
     if let Err(m) = nfsd_host::NFSD.set_policy(true) {
         return Err(message(err, m.to_bytes()));
     }
-    swap(Some(set));
+    swap(slot, Some(set));
     Ok(())
 }
 
-/// `pnfs.unload`: no set; nfsd back to its built-in layout.
-pub(crate) fn unload() -> core::result::Result<(), &'static CStr> {
-    nfsd_host::NFSD.set_policy(false)?;
-    swap(None);
+/// `pnfs.unload([export])`: the policy of `export`, or every one; nfsd is
+/// back to its built-in layout when none is left.
+pub(crate) fn unload(export: Option<&[u8]>) -> core::result::Result<(), &'static CStr> {
+    match export {
+        Some(e) => swap(slot_of(e).ok_or(c"no policy is loaded for this export")?, None),
+        None => {
+            for slot in CURRENT.iter() {
+                swap(slot, None);
+            }
+        }
+    }
+    if !any_loaded() {
+        nfsd_host::NFSD.set_policy(false)?;
+    }
     Ok(())
 }
 
@@ -256,7 +331,7 @@ impl Out for Tail<'_> {
 
 /// `pnfs.eval`: `code` in every state of the current set, one line each.
 pub(crate) fn eval(code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &'static CStr> {
-    let set = current().ok_or(c"no policy is loaded (pnfs.load)")?;
+    let set = current(b"").ok_or(c"no policy is loaded (pnfs.load)")?;
     let budget = load_budget();
     let mut len = 0;
     for state in set.0.states.iter() {
@@ -275,7 +350,7 @@ pub(crate) fn eval(code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &
 
 /// The loaded policy, with the memory its states hold now.
 pub(crate) fn info() -> Option<PolicyInfo> {
-    let set = current()?;
+    let set = current(b"")?;
     let mut info = set.0.info;
     info.memory = set
         .0

@@ -66,9 +66,18 @@ enum PnfsCommand {
         /// Its name in `pnfs show` (default: the file name).
         #[arg(long)]
         name: Option<String>,
+        /// Only for the files of this export (its path, as in
+        /// /etc/exports); without it, for every export with no policy of
+        /// its own.
+        #[arg(long)]
+        export: Option<String>,
     },
-    /// Back to nfsd's built-in layout.
-    Unload,
+    /// Back to nfsd's built-in layout (every policy, or one export's).
+    Unload {
+        /// Only the policy loaded for this export.
+        #[arg(long)]
+        export: Option<String>,
+    },
     /// The policy, the data servers and the counters.
     Show,
     /// Run Lua code in every policy state; one line of results per state.
@@ -106,21 +115,21 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_SYSTEM as u8);
             }
         },
-        Command::Pnfs(PnfsCommand::Load { file, name }) => match read_code(file) {
+        Command::Pnfs(PnfsCommand::Load { file, name, export }) => match read_code(file) {
             Ok(source) => {
                 let name = name.clone().unwrap_or_else(|| {
                     file.file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_else(|| "policy".into())
                 });
-                pnfs::load_code(&source, &name)
+                pnfs::load_code(&source, &name, export.as_deref())
             }
             Err(e) => {
                 eprintln!("lunatik-ng: {e}");
                 return ExitCode::from(EXIT_SYSTEM as u8);
             }
         },
-        Command::Pnfs(PnfsCommand::Unload) => b"pnfs.unload()".to_vec(),
+        Command::Pnfs(PnfsCommand::Unload { export }) => pnfs::unload_code(export.as_deref()),
         Command::Pnfs(PnfsCommand::Show) => pnfs::SHOW_CODE.as_bytes().to_vec(),
         Command::Pnfs(PnfsCommand::Eval { code }) => pnfs::eval_code(code),
     };

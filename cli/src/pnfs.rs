@@ -25,17 +25,38 @@ pub fn long_string(s: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The code of `pnfs load`: load `source` as `name`, then say what is
-/// loaded.
-pub fn load_code(source: &[u8], name: &str) -> Vec<u8> {
+/// The code of `pnfs load`: load `source` as `name` (for the files of
+/// `export` only, if given), then say what is loaded.
+pub fn load_code(source: &[u8], name: &str, export: Option<&str>) -> Vec<u8> {
     let mut code = b"pnfs.load(".to_vec();
     code.extend_from_slice(&long_string(source));
-    code.extend_from_slice(b", ");
+    code.extend_from_slice(b", {name = ");
     code.extend_from_slice(&long_string(name.as_bytes()));
-    code.extend_from_slice(
-        b")\nlocal p = pnfs.stats().policy\nreturn ('loaded %s (sha1 %s) into %d policy states'):format(p.name, p.sha1, p.states)",
-    );
+    match export {
+        Some(e) => {
+            code.extend_from_slice(b", export = ");
+            code.extend_from_slice(&long_string(e.as_bytes()));
+            code.extend_from_slice(b"})\nreturn ");
+            code.extend_from_slice(&long_string(format!("loaded {name} for the files of export {e}").as_bytes()));
+        }
+        None => code.extend_from_slice(
+            b"})\nlocal p = pnfs.stats().policy\nreturn ('loaded %s (sha1 %s) into %d policy states'):format(p.name, p.sha1, p.states)",
+        ),
+    }
     code
+}
+
+/// The code of `pnfs unload`: every policy, or the one of `export`.
+pub fn unload_code(export: Option<&str>) -> Vec<u8> {
+    match export {
+        Some(e) => {
+            let mut code = b"pnfs.unload(".to_vec();
+            code.extend_from_slice(&long_string(e.as_bytes()));
+            code.push(b')');
+            code
+        }
+        None => b"pnfs.unload()".to_vec(),
+    }
 }
 
 /// The code of `pnfs eval`: `code` in every policy state.

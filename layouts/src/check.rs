@@ -48,6 +48,7 @@ impl Input {
             gid: self.gid,
             name: self.name.as_deref(),
             client: self.client.as_bytes(),
+            export: b"/srv/pnfs",
             rw: self.rw,
             offset: self.offset,
             length: self.length,

@@ -18,8 +18,11 @@ impl Host for Sim {
         Ok(())
     }
 
-    fn set_dataservers(&self, _list: &CStr) -> Result<(), &'static CStr> {
-        Err(c"layout-sim takes its data servers from --servers, not from the policy")
+    fn set_dataservers(&self, _list: &CStr, err: &mut [u8]) -> Result<(), usize> {
+        let why = b"layout-sim takes its data servers from --servers, not from the policy";
+        let n = why.len().min(err.len());
+        err[..n].copy_from_slice(&why[..n]);
+        Err(n)
     }
 
     fn dataservers(&self, _out: &mut [u8]) -> usize {

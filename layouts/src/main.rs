@@ -133,6 +133,7 @@ fn decide(policy: &Path, servers: u32, fhs: &[String]) -> Result<(), String> {
             gid: 0,
             name: None,
             client: b"",
+            export: b"",
             rw: true,
             offset: 0,
             length: u64::MAX,

@@ -26,6 +26,7 @@ impl File {
             gid: self.gid,
             name: Some(self.name.as_bytes()),
             client: b"10.99.0.2",
+            export: b"/srv/pnfs",
             rw: true,
             offset: 0,
             length: u64::MAX,

@@ -52,24 +52,27 @@ pub trait Host: Sync {
     /// `pnfs.register` (true) / `pnfs.unregister` (false): whether the
     /// server asks this state's layout function from now on.
     fn set_policy(&self, active: bool) -> Result<(), &'static CStr>;
-    /// `pnfs.set_dataservers`: "addr[:port],..." (no NUL inside).
-    fn set_dataservers(&self, list: &CStr) -> Result<(), &'static CStr>;
+    /// `pnfs.set_dataservers`: "addr[:port],..." (no NUL inside). On a
+    /// refusal, why (naming the entry) is put in `err`: its length.
+    fn set_dataservers(&self, list: &CStr, err: &mut [u8]) -> Result<(), usize>;
     /// `pnfs.dataservers`: the list as "addr:port,..." into `out`; its length.
     fn dataservers(&self, out: &mut [u8]) -> usize;
     /// `pnfs.stats`.
     fn stats(&self) -> Stats;
-    /// `pnfs.load(source, name)`: builds the server's policy states from
-    /// `source` and swaps them in when every one loaded it; on a failure the
+    /// `pnfs.load(source, {name =, export =})`: builds the server's policy
+    /// states from `source` and swaps them in (for `export`, a path, or for
+    /// every export when empty) when every one loaded it; on a failure the
     /// running policy stays and the message is written into `err` (its
     /// length returned).
-    fn load_policy(&self, _source: &[u8], _name: &[u8], err: &mut [u8]) -> Result<(), usize> {
+    fn load_policy(&self, _source: &[u8], _name: &[u8], _export: &[u8], err: &mut [u8]) -> Result<(), usize> {
         Err(crate::libs::copy_bytes(
             err,
             b"no NFS server here: pnfs.load builds the kernel's policy states",
         ))
     }
-    /// `pnfs.unload()`: back to the server's built-in layout.
-    fn unload_policy(&self) -> Result<(), &'static CStr> {
+    /// `pnfs.unload([export])`: the policy of `export` (`Some(b"")`: the
+    /// one for every export), or all of them, unloaded.
+    fn unload_policy(&self, _export: Option<&[u8]>) -> Result<(), &'static CStr> {
         Err(c"no NFS server here: nothing to unload")
     }
     /// `pnfs.eval(code)`: runs `code` in every policy state; their results
@@ -92,8 +95,8 @@ impl Host for NoHost {
         Ok(())
     }
 
-    fn set_dataservers(&self, _list: &CStr) -> Result<(), &'static CStr> {
-        Err(c"no NFS server here: the data-server list lives in nfsd")
+    fn set_dataservers(&self, _list: &CStr, err: &mut [u8]) -> Result<(), usize> {
+        Err(crate::libs::copy_bytes(err, b"no NFS server here: the data-server list lives in nfsd"))
     }
 
     fn dataservers(&self, _out: &mut [u8]) -> usize {

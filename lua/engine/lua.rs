@@ -648,24 +648,25 @@ impl<'s> Lua<'s> {
         self.raw()
     }
 
-    /// Makes the name and client of a decision readable by the file
-    /// table's `__index` for the duration of `f` (nothing else can run in
-    /// between: the handle is borrowed).
+    /// Makes the name, client and export of a decision readable by the
+    /// file table's `__index` for the duration of `f` (nothing else can run
+    /// in between: the handle is borrowed).
     /// (A Lua error that skips the clearing here is covered by `Vm::run`,
     /// which clears them when the entry ends.)
     pub fn with_lazy_fields<R>(
         &mut self,
         name: Option<&[u8]>,
         client: &[u8],
+        export: &[u8],
         f: impl FnOnce(&mut Self) -> R,
     ) -> R {
-        crate::vm::set_lazy(self.raw(), Some([name, Some(client)]));
+        crate::vm::set_lazy(self.raw(), Some([name, Some(client), Some(export)]));
         let r = f(self);
         crate::vm::set_lazy(self.raw(), None);
         r
     }
 
-    /// Pushes lazy field `i` (0 name, 1 client) of the running decision, or
+    /// Pushes lazy field `i` (0 name, 1 client, 2 export) of the running decision, or
     /// nil outside one.
     pub fn push_lazy_field(&mut self, i: usize) {
         match crate::vm::lazy_of(self.raw(), i) {

@@ -98,7 +98,7 @@ pub struct Vm {
     buffer_mt: Cell<*const c_void>,
     /// The name and client of the decision running, for the file table's
     /// `__index` (`libs::pnfs`): set just around the call of the policy.
-    lazy: Cell<[(*const u8, usize); 2]>,
+    lazy: Cell<[(*const u8, usize); LAZY_FIELDS]>,
     /// The thread inside the state (`platform::current_thread`), 0 when
     /// none: the assertion that catches two threads in one state.
     owner: AtomicUsize,
@@ -132,13 +132,17 @@ pub(crate) fn buffer_mt_of(l: *mut ffi::lua_State) -> *const c_void {
     vm_of(l).buffer_mt.get()
 }
 
-/// Sets (or clears, with `None`) the name and client of the decision
-/// running in the state of `l`.
-pub(crate) fn set_lazy(l: *mut ffi::lua_State, fields: Option<[Option<&[u8]>; 2]>) {
+/// The string fields of a decision made only when read: name, client,
+/// export.
+pub(crate) const LAZY_FIELDS: usize = 3;
+
+/// Sets (or clears, with `None`) the name, client and export of the
+/// decision running in the state of `l`.
+pub(crate) fn set_lazy(l: *mut ffi::lua_State, fields: Option<[Option<&[u8]>; LAZY_FIELDS]>) {
     let one = |f: Option<&[u8]>| f.map_or((ptr::null(), 0), |b| (b.as_ptr(), b.len()));
     let v = match fields {
-        Some([a, b]) => [one(a), one(b)],
-        None => [(ptr::null(), 0); 2],
+        Some(f) => f.map(one),
+        None => [(ptr::null(), 0); LAZY_FIELDS],
     };
     vm_of(l).lazy.set(v);
 }
@@ -176,7 +180,7 @@ impl Vm {
             early: Cell::new(false),
             keys: Cell::new([ptr::null(); ffi::LUNATIK_NKEYS]),
             buffer_mt: Cell::new(ptr::null()),
-            lazy: Cell::new([(ptr::null(), 0); 2]),
+            lazy: Cell::new([(ptr::null(), 0); LAZY_FIELDS]),
             owner: AtomicUsize::new(0),
         };
         // SAFETY: `vm` is alive for the call; the allocator gets it as `ud`
@@ -298,7 +302,7 @@ impl Vm {
         self.owner.store(0, Ordering::Release);
         // A decision's borrowed fields end with the entry, even when an
         // error jumped over their clearing.
-        self.lazy.set([(ptr::null(), 0); 2]);
+        self.lazy.set([(ptr::null(), 0); LAZY_FIELDS]);
         if status == ffi::LUA_OK {
             return Ok(());
         }

@@ -343,6 +343,90 @@ phase_demo() {
 	umount "$PNFS_MNT"
 }
 
+# phase_hold NAME: writes NAME (4 MiB, one 1 MiB block at a time, each
+# fsync'ed) through one open file descriptor until $WORK/hold.stop exists,
+# the file held open all along (its layout is never returned by a close);
+# $WORK/hold.rate appears after the first block. Then reads it back with
+# cold caches and on the server: prints "identical" or "differ".
+phase_hold() {
+	mount_pnfs || { echo "mount failed"; return 1; }
+	python3 - "$PNFS_MNT/$1" "$WORK" <<'PY'
+import os, sys
+path, work = sys.argv[1], sys.argv[2]
+block = bytes((i * 7 + 3) % 251 for i in range(1 << 20))
+fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+i = 0
+while not os.path.exists(work + "/hold.stop"):
+    os.pwrite(fd, block, (i % 4) << 20)
+    os.fsync(fd)
+    i += 1
+    if i == 1:
+        open(work + "/hold.rate", "w").write("1\n")
+os.close(fd)
+with open(work + "/hold.want", "wb") as f:
+    f.write(block * 4)
+print("blocks written:", i)
+PY
+	local want got server
+	want=$(sha256sum <"$WORK/hold.want" | cut -d' ' -f1)
+	echo 3 >/proc/sys/vm/drop_caches
+	got=$(sha256sum <"$PNFS_MNT/$1" | cut -d' ' -f1)
+	server=$(sha256sum <"$PNFS_EXPORT/$1" | cut -d' ' -f1)
+	if [ "$got" = "$want" ] && [ "$server" = "$want" ]; then
+		echo "identical $want"
+	else
+		echo "differ: want $want, client $got, server $server"
+	fi
+	umount "$PNFS_MNT"
+}
+
+# phase_exports EXPORT...: one file of 4 stripes on the root export and on
+# each sub-export (mounted below the root); prints "DIR/f.bin MDS D1 D2 D3".
+phase_exports() {
+	mount_pnfs || { echo "mount failed"; return 1; }
+	local d
+	make_src f.bin $((4 * 64 * KIB))
+	for d in root "$@"; do
+		local dir=$PNFS_MNT
+		[ "$d" = root ] || dir=$PNFS_MNT/$d
+		pnfs_tx_mark
+		cp "$WORK/f.bin" "$dir/f.bin"
+		sync "$dir/f.bin"
+		pnfs_tx_delta
+		echo "$d/f.bin ${TX_DELTA[*]}"
+	done
+	umount -R "$PNFS_MNT"
+}
+
+# phase_create PROCS FILES: PROCS processes create FILES one-byte files in
+# all (open, write, close: a LAYOUTGET and a LAYOUTRETURN each).
+phase_create() {
+	mount_pnfs || { ok 1 "mount -o vers=4.1"; return; }
+	local procs=$1 per=$(($2 / $1)) p bad=0 n
+	for p in $(seq "$procs"); do
+		(
+			d=$PNFS_MNT/scale/p$p
+			mkdir -p "$d"
+			e=0
+			for ((i = 0; i < per; i++)); do
+				echo >"$d/f$i" 2>/dev/null || e=$((e + 1))
+			done
+			echo "$e" >"$WORK/create.$p"
+		) &
+	done
+	wait
+	for p in $(seq "$procs"); do
+		read -r n <"$WORK/create.$p" || n=$per
+		bad=$((bad + n))
+	done
+	[ "$bad" = 0 ]
+	ok $? "$((procs * per)) files created and closed by $procs processes: $bad failed"
+	n=$(find "$PNFS_MNT/scale" -type f | wc -l)
+	[ "$n" = $((procs * per)) ]
+	ok $? "all $n files are there"
+	umount "$PNFS_MNT"
+}
+
 # Each phase is marked in the kernel log: the console's timestamps show where
 # the time goes.
 echo "guest: pnfs-client ${*:1:3}" >/dev/kmsg

@@ -24,7 +24,7 @@ pnfs_log() { echo "# pnfs: $*"; }
 # pnfs_dataservers ADDR...: the data-server list of nfsd, at run time.
 pnfs_dataservers() {
 	local IFS=,
-	echo "$*" >/sys/module/nfsd/parameters/pnfs_dataservers
+	echo "$*" >/proc/fs/nfsd/pnfs_dataservers
 }
 
 pnfs_server_up() {
@@ -106,10 +106,11 @@ pnfs_tx_delta() {
 }
 
 # stat_in FILE KEY: the value after KEY in FILE's "key value key value ..."
-# line (nfsd's pnfs_policy_stats, the engine's pnfs_stats).
+# line (the engine's pnfs_stats).
 stat_in() { tr ' ' '\n' <"$1" | awk -v k="$2" 'p == k {print; exit} {p = $0}'; }
-# nfsd_stat KEY: one of nfsd's policy counters or timings.
-nfsd_stat() { stat_in /sys/module/nfsd/parameters/pnfs_policy_stats "$1"; }
+# nfsd_stat KEY: one of nfsd's policy counters or timings ("key: value"
+# lines of /proc/fs/nfsd/pnfs_stats).
+nfsd_stat() { awk -v k="$1:" '$1 == k {print $2; exit}' /proc/fs/nfsd/pnfs_stats; }
 
 # pnfs_mountstat FIELD: from /proc/self/mountstats of the pNFS mount.
 #   pnfs     the layout type line (pnfs=...)

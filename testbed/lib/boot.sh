@@ -39,7 +39,7 @@ choose_accel() {
 # vng_args ACCEL: the virtme-ng options common to every boot.
 vng_args() {
 	VNG_ARGS=(--run "$BZIMAGE" --force-9p --user root --memory "$MEM" --cpus "$CPUS"
-		--append "printk.time=1 kmemleak=${GUEST_KMEMLEAK:-on} nfsd.pnfs_policy_stats=1")
+		--append "printk.time=1 kmemleak=${GUEST_KMEMLEAK:-on}")
 	[ "$1" = tcg ] && VNG_ARGS+=(--disable-kvm)
 	return 0
 }

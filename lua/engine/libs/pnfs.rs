@@ -45,6 +45,8 @@ pub struct FileInfo<'a> {
     pub gid: u32,
     pub name: Option<&'a [u8]>,
     pub client: &'a [u8],
+    /// The export's path ("/srv/pnfs"); empty when unknown.
+    pub export: &'a [u8],
     pub rw: bool,
     pub offset: u64,
     pub length: u64,
@@ -86,23 +88,41 @@ impl Default for Layout {
 
 /// The longest policy name kept.
 pub const MAX_NAME: usize = 64;
+/// The longest export path a policy can be loaded for.
+pub const MAX_EXPORT: usize = 255;
 /// Room for `pnfs.eval`'s results.
 const EVAL_MAX: usize = 1 << 20;
 
-/// `pnfs.load(source [, name])`: the server builds its policy states from
-/// `source` (each must call `pnfs.register(fn)`) and swaps them in at once;
-/// on an error the running policy stays, and the error is raised.
+/// `pnfs.load(source [, name | {name = n, export = path}])`: the server
+/// builds its policy states from `source` (each must call
+/// `pnfs.register(fn)`) and swaps them in at once, for the files of one
+/// export or (without `export`) of every export that has no policy of its
+/// own; on an error the running policy stays, and the error is raised.
 fn load(lua: &mut Lua<'_>) -> Result<c_int> {
     lua.arg_bytes(1)?;
     let mut name = [0u8; MAX_NAME];
-    let name_len = match lua.type_of(2) {
-        Type::None | Type::Nil => super::copy_bytes(&mut name, b"policy"),
-        _ => super::copy_bytes(&mut name, lua.arg_bytes(2)?),
-    };
+    let mut export = [0u8; MAX_EXPORT];
+    let mut name_len = super::copy_bytes(&mut name, b"policy");
+    let mut export_len = 0;
+    match lua.type_of(2) {
+        Type::None | Type::Nil => {}
+        Type::Table => {
+            if let Some(n) = opt_field(lua, c"name")? {
+                name_len = super::copy_bytes(&mut name, n);
+            }
+            if let Some(e) = opt_field(lua, c"export")? {
+                if e.len() > MAX_EXPORT {
+                    return Err(Error::Arg(2, c"export path too long (at most 255 bytes)"));
+                }
+                export_len = super::copy_bytes(&mut export, e);
+            }
+        }
+        _ => name_len = super::copy_bytes(&mut name, lua.arg_bytes(2)?),
+    }
     let host = lua.host();
     let mut result = Ok(());
     lua.new_userdata_from(1, 1024, |source, err| {
-        result = host.load_policy(source, &name[..name_len], err);
+        result = host.load_policy(source, &name[..name_len], &export[..export_len], err);
     });
     if let Err(len) = result {
         lua.raise_sub_bytes(-1, 0, len);
@@ -110,9 +130,27 @@ fn load(lua: &mut Lua<'_>) -> Result<c_int> {
     Ok(0)
 }
 
-/// `pnfs.unload()`: the server goes back to its built-in layout.
+/// Field `key` of the options table (argument 2): a string, or absent.
+fn opt_field<'l>(lua: &'l mut Lua<'_>, key: &CStr) -> Result<Option<&'l [u8]>> {
+    lua.push_bytes(key.to_bytes());
+    match lua.raw_get(2) {
+        Type::Nil => {
+            lua.pop(1);
+            Ok(None)
+        }
+        Type::String => Ok(lua.to_bytes(-1)),
+        _ => Err(Error::Arg(2, c"options: name and export are strings")),
+    }
+}
+
+/// `pnfs.unload([export])`: the policy of `export`, or every policy; the
+/// server goes back to its built-in layout where none is left.
 fn unload(lua: &mut Lua<'_>) -> Result<c_int> {
-    lua.host().unload_policy().map_err(Error::Msg)?;
+    let export = match lua.type_of(1) {
+        Type::None | Type::Nil => None,
+        _ => Some(lua.arg_bytes(1)?),
+    };
+    lua.host().unload_policy(export).map_err(Error::Msg)?;
     Ok(0)
 }
 
@@ -180,13 +218,20 @@ fn set_dataservers(lua: &mut Lua<'_>) -> Result<c_int> {
     if list.len() > MAX_LIST {
         return Err(Error::Arg(1, c"data-server list too long"));
     }
-    let Ok(text) = CStr::from_bytes_until_nul(tail_nul(list)) else {
-        return Err(Error::Arg(1, c"addresses must not contain NUL bytes"));
-    };
-    if text.to_bytes().len() != list.len() {
+    if list.contains(&0) {
         return Err(Error::Arg(1, c"addresses must not contain NUL bytes"));
     }
-    lua.host().set_dataservers(text).map_err(Error::Msg)?;
+    let host = lua.host();
+    let mut result = Ok(());
+    lua.new_userdata_from(-1, 256, |list, err| {
+        // the string checked above: no NUL inside, one after it
+        if let Ok(text) = CStr::from_bytes_until_nul(tail_nul(list)) {
+            result = host.set_dataservers(text, err);
+        }
+    });
+    if let Err(len) = result {
+        lua.raise_sub_bytes(-1, 0, len);
+    }
     Ok(0)
 }
 
@@ -400,12 +445,13 @@ fn push_file(lua: &mut Lua<'_>, f: &FileInfo<'_>) {
     }
 }
 
-/// `__index` of the file table: `name` and `client` are made only when a
+/// `__index` of the file table: `name`, `client` and `export` are made only when a
 /// policy reads them (most do not: the strings are not made for them).
 fn file_index(lua: &mut Lua<'_>) -> Result<c_int> {
     match lua.to_bytes(2) {
         Some(b"name") => lua.push_lazy_field(0),
         Some(b"client") => lua.push_lazy_field(1),
+        Some(b"export") => lua.push_lazy_field(2),
         _ => lua.push_nil(),
     }
     Ok(1)
@@ -419,7 +465,7 @@ fn decide_entry(lua: &mut Lua<'_>, args: &mut DecideArgs<'_, '_>) -> Result<c_in
     }
     push_file(lua, args.file);
     let f = args.file;
-    lua.with_lazy_fields(f.name, f.client, |lua| lua.call(1, 1));
+    lua.with_lazy_fields(f.name, f.client, f.export, |lua| lua.call(1, 1));
     let out = &mut *args.out;
     let (stripe_unit, first, count) = lua.read_answer(&mut out.ds).map_err(Error::Msg)?;
     out.stripe_unit = clamp_u32(stripe_unit);

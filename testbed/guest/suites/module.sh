@@ -46,7 +46,4 @@ check "insmod with limits in range: loaded, max_memory reads back" \
 check "a loaded limit cannot be written (0444)" \
 	bash -c '! echo 4096 2>/dev/null >/sys/module/lunatik_ng/parameters/max_memory'
 rmmod lunatik_ng
-check "booted with nfsd.pnfs_policy_stats=1 on the command line" grep -q "nfsd.pnfs_policy_stats=1" /proc/cmdline
-check "nfsd refused a value for its read-only counters (no oops)" \
-	bash -c "dmesg | grep -q \"invalid for parameter .nfsd.pnfs_policy_stats'\""
 tap_plan

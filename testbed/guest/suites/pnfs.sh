@@ -8,7 +8,7 @@ client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
 
 pnfs_server_up >"$RESULTS/pnfs-setup.log" 2>&1
 if [ "$(cat /proc/fs/nfsd/threads 2>/dev/null)" -gt 0 ] && exportfs | grep -q "$PNFS_EXPORT"; then
-	ok 0 "server up: nfsd, exports, data servers $(cat /sys/module/nfsd/parameters/pnfs_dataservers)"
+	ok 0 "server up: nfsd, exports, data servers $(cat /proc/fs/nfsd/pnfs_dataservers)"
 else
 	ok 1 "server up: nfsd threads, exports and data servers"
 	diag "$(cat "$RESULTS/pnfs-setup.log"; cat /proc/fs/nfsd/threads; exportfs -v)"

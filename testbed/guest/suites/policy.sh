@@ -230,7 +230,7 @@ check "20 files without a policy: nfsd's built-in layout ($b0 -> $(nfsd_stat bui
 diag "stats: $(cat /sys/module/lunatik_ng/parameters/pnfs_stats)"
 # nfsd's own averages (server side): deciding, and all of proc_layoutget,
 # for the layouts the Lua policy decided and for the built-in ones.
-nstats=$(cat /sys/module/nfsd/parameters/pnfs_policy_stats)
+nstats=$(sed 's/: / /' /proc/fs/nfsd/pnfs_stats | tr '\n' ' ')
 diag "nfsd: $nstats"
 awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
 	END {
