@@ -145,7 +145,7 @@ run_guest_suites() {
 		fi
 		mkdir -p "$dir"
 		dirs+=("$dir")
-		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-20000} $TESTBED/guest/run-suites $dir $share"
+		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} $TESTBED/guest/run-suites $dir $share"
 		step "${names[i - 1]}: boot and run suites: $share" guest_run "$accel" "$dir" "$dir/console.log" "$cmd" &
 		pids+=($!)
 	done
