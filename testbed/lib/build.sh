@@ -86,6 +86,7 @@ prepare_tree() {
 	cp -a "$CACHE/linux-pristine" "$staging"
 	for p in "$REPO"/nfsd-patches/*.patch; do
 		[ -e "$p" ] || continue
+		is_cover_letter "$p" && continue
 		if ! (cd "$staging" && patch -p1 -N -s --no-backup-if-mismatch -r - <"$p") \
 			>"$CACHE/patch.log" 2>&1; then
 			cat "$CACHE/patch.log" >&2
@@ -209,18 +210,32 @@ do_build() {
 	echo "$mhash" >"$STAMPS/module"
 }
 
-# check-patches: each patch of the series, applied in order to a scratch
-# copy of the pristine tree, must pass checkpatch and build the C it touches
-# (fs/nfsd/, the syscall stub) with the testbed's configuration.
+# is_cover_letter PATCH: the series' 0000 message, which changes nothing.
+is_cover_letter() { case $(basename "$1") in 0000-cover-letter.patch) return 0 ;; esac; return 1; }
+
+# check-patches: the cover letter names every patch; each patch of the
+# series, applied in order to a scratch copy of the pristine tree, must pass
+# checkpatch (no ERROR or WARNING) and build the C it touches (fs/nfsd/, the
+# syscall stub) with the testbed's configuration.
 do_check_patches() {
-	local w=$CACHE/patchcheck p f k=0 bad=0 start
+	local w=$CACHE/patchcheck p f k=0 bad=0 start subject cover issues
+	cover=$REPO/nfsd-patches/0000-cover-letter.patch
 	ensure_pristine
 	[ -f "$OBJ/.config" ] || die "build the kernel first: testbed/run build"
+	[ -f "$cover" ] || die "no cover letter: nfsd-patches/0000-cover-letter.patch"
 	rm -rf "$w"
 	mkdir -p "$w/obj"
 	cp -al "$CACHE/linux-pristine" "$w/src"
 	for p in "$REPO"/nfsd-patches/*.patch; do
+		is_cover_letter "$p" && continue
 		k=$((k + 1))
+		# the subject, unfolded, without its [PATCH n/m]
+		subject=$(awk '/^Subject:/ { s = $0; getline; while ($0 ~ /^ /) { s = s $0; getline } print s; exit }' "$p" |
+			sed 's/^Subject: \[PATCH[^]]*\] //; s/  */ /g')
+		if ! tr '\n' ' ' <"$cover" | sed 's/  */ /g' | grep -qF -- "$subject"; then
+			note "$(basename "$p"): NOT NAMED in the cover letter: $subject"
+			bad=1
+		fi
 		# break the hard links of the files the patch changes
 		for f in $(sed -n 's|^+++ b/||p' "$p"); do
 			[ -f "$w/src/$f" ] && cp --remove-destination "$w/src/$f" "$w/src/$f.tmp" &&
@@ -228,8 +243,11 @@ do_check_patches() {
 		done
 		(cd "$w/src" && patch -p1 -s -N --no-backup-if-mismatch <"$p") ||
 			die "$(basename "$p") does not apply"
-		"$SRC/scripts/checkpatch.pl" --no-tree -q "$p" | grep -E '^(ERROR|WARNING|CHECK)' |
-			sed "s|^|    $(basename "$p"): |"
+		issues=$("$SRC/scripts/checkpatch.pl" --no-tree -q "$p" | grep -E '^(ERROR|WARNING|CHECK)')
+		if [ -n "$issues" ]; then
+			sed "s|^|    $(basename "$p"): |" <<<"$issues"
+			bad=1
+		fi
 		cp "$OBJ/.config" "$w/obj/.config"
 		make -s -C "$w/src" O="$w/obj" olddefconfig >/dev/null 2>&1
 		start=$(date +%s)
