@@ -195,6 +195,9 @@ pub(crate) fn stats() -> Stats {
         nfsd_builtin: nfsd.builtin,
         nfsd_failed: nfsd.failed,
         nfsd_rejected: nfsd.rejected,
+        nfsd_device_fallback: nfsd.device_fallback,
+        nfsd_recalls: nfsd.recalls,
+        nfsd_devices: nfsd.devices,
     }
 }
 

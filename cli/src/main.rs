@@ -79,7 +79,11 @@ enum PnfsCommand {
         export: Option<String>,
     },
     /// The policy, the data servers and the counters.
-    Show,
+    Show {
+        /// One JSON document instead of "key value" lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run Lua code in every policy state; one line of results per state.
     Eval {
         /// Lua code, e.g. 'return #seen'.
@@ -130,7 +134,8 @@ fn main() -> ExitCode {
             }
         },
         Command::Pnfs(PnfsCommand::Unload { export }) => pnfs::unload_code(export.as_deref()),
-        Command::Pnfs(PnfsCommand::Show) => pnfs::SHOW_CODE.as_bytes().to_vec(),
+        Command::Pnfs(PnfsCommand::Show { json: false }) => pnfs::SHOW_CODE.as_bytes().to_vec(),
+        Command::Pnfs(PnfsCommand::Show { json: true }) => pnfs::SHOW_JSON_CODE.as_bytes().to_vec(),
         Command::Pnfs(PnfsCommand::Eval { code }) => pnfs::eval_code(code),
     };
     let answer = sys::call(&code, cli.result_size as usize);

@@ -85,10 +85,38 @@ out[#out + 1] = "dataservers " .. table.concat(pnfs.dataservers(), ",")
 for _, k in ipairs({"decisions", "errors", "fallbacks", "median_ns", "max_ns", "max_wait_ns"}) do
   out[#out + 1] = k .. " " .. s[k]
 end
-for _, k in ipairs({"policy", "builtin", "failed", "rejected"}) do
+for _, k in ipairs({"policy", "builtin", "failed", "rejected", "device_fallback", "recalls", "devices"}) do
   out[#out + 1] = "nfsd_" .. k .. " " .. s.nfsd[k]
 end
 return table.concat(out, "\n")
+"#;
+
+/// The code of `pnfs show --json`: the same as one JSON document (field
+/// names in docs/pnfs.md, "pnfs show --json").
+pub const SHOW_JSON_CODE: &str = r#"
+local function str(v)
+  return '"' .. tostring(v):gsub('[%c"\\\128-\255]', function(c)
+    return string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+local function obj(t, keys)
+  local f = {}
+  for _, k in ipairs(keys) do
+    local v = t[k]
+    f[#f + 1] = str(k) .. ": " .. (math.type(v) == "integer" and tostring(v) or str(v))
+  end
+  return "{" .. table.concat(f, ", ") .. "}"
+end
+local s = pnfs.stats()
+local ds = {}
+for i, a in ipairs(pnfs.dataservers()) do ds[i] = str(a) end
+local p = s.policy and obj(s.policy, {"name", "sha1", "states", "memory", "loaded"}) or "null"
+return "{" .. table.concat({
+  '"policy": ' .. p,
+  '"dataservers": [' .. table.concat(ds, ", ") .. "]",
+  '"engine": ' .. obj(s, {"decisions", "errors", "fallbacks", "median_ns", "max_ns", "max_wait_ns"}),
+  '"nfsd": ' .. obj(s.nfsd, {"policy", "builtin", "failed", "rejected", "device_fallback", "recalls", "devices"}),
+}, ", ") .. "}"
 "#;
 
 #[cfg(test)]

@@ -22,6 +22,12 @@ pub struct Stats {
     pub nfsd_builtin: u64,
     pub nfsd_failed: u64,
     pub nfsd_rejected: u64,
+    /// Answers nfsd could not make a device for (built-in layout used).
+    pub nfsd_device_fallback: u64,
+    /// Layouts nfsd recalled after a policy or data-server change.
+    pub nfsd_recalls: u64,
+    /// Devices (data-server orders) alive in nfsd now.
+    pub nfsd_devices: u64,
 }
 
 /// What the server says of the loaded layout policy (`pnfs.stats().policy`).
@@ -64,7 +70,13 @@ pub trait Host: Sync {
     /// every export when empty) when every one loaded it; on a failure the
     /// running policy stays and the message is written into `err` (its
     /// length returned).
-    fn load_policy(&self, _source: &[u8], _name: &[u8], _export: &[u8], err: &mut [u8]) -> Result<(), usize> {
+    fn load_policy(
+        &self,
+        _source: &[u8],
+        _name: &[u8],
+        _export: &[u8],
+        err: &mut [u8],
+    ) -> Result<(), usize> {
         Err(crate::libs::copy_bytes(
             err,
             b"no NFS server here: pnfs.load builds the kernel's policy states",
@@ -96,7 +108,10 @@ impl Host for NoHost {
     }
 
     fn set_dataservers(&self, _list: &CStr, err: &mut [u8]) -> Result<(), usize> {
-        Err(crate::libs::copy_bytes(err, b"no NFS server here: the data-server list lives in nfsd"))
+        Err(crate::libs::copy_bytes(
+            err,
+            b"no NFS server here: the data-server list lives in nfsd",
+        ))
     }
 
     fn dataservers(&self, _out: &mut [u8]) -> usize {

@@ -312,7 +312,7 @@ pub fn push_stats(lua: &mut Lua<'_>, s: &Stats) {
             (c"max_wait_ns", s.max_wait_ns),
         ],
     );
-    lua.new_table(0, 4);
+    lua.new_table(0, 7);
     set_ints(
         lua,
         &[
@@ -320,6 +320,9 @@ pub fn push_stats(lua: &mut Lua<'_>, s: &Stats) {
             (c"builtin", s.nfsd_builtin),
             (c"failed", s.nfsd_failed),
             (c"rejected", s.nfsd_rejected),
+            (c"device_fallback", s.nfsd_device_fallback),
+            (c"recalls", s.nfsd_recalls),
+            (c"devices", s.nfsd_devices),
         ],
     );
     lua.set_field(-2, c"nfsd");

@@ -257,6 +257,10 @@ ef=$(grep -c 'nfsd_file_device_free:' "$TRACE/trace")
 check "one device create event per device created ($ec = $dc) and one free event per device freed ($ef = $df)" \
 	[ "$ec" = "$dc" -a "$ef" = "$df" ]
 diag "a decision event: $(head -n1 "$WORK/decisions.txt" | sed 's/^ *//')"
+"$LUNATIK" pnfs show --json >"$WORK/show.json"
+check "pnfs show --json: one JSON document (python3 -m json.tool)" python3 -m json.tool "$WORK/show.json"
+check "pnfs show --json: its nfsd counters are nfsd's (/proc/fs/nfsd/pnfs_stats)" \
+	python3 -c "import json,sys; d=json.load(open('$WORK/show.json'))['nfsd']; sys.exit(0 if (d['policy'], d['failed'], d['devices'], d['recalls']) == ($(nfsd_stat policy), $(nfsd_stat failed), $(nfsd_stat devices), $(nfsd_stat recalls)) else 1)"
 echo >"$TRACE/trace"
 echo 1408 >"$TRACE/buffer_size_kb"
 
