@@ -73,7 +73,7 @@ fn show_json() -> String {
         .expect("the JSON code")
         + 36;
     let end = start + code[start..].find("\"#;").expect("its end");
-    engine.exec(code[start..end].as_bytes()).text()
+    engine.exec(&code.as_bytes()[start..end]).text()
 }
 
 #[test]
