@@ -1,7 +1,9 @@
 //! `lunatik-ng`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
 
+mod apply;
 mod pnfs;
 mod report;
+mod status;
 mod sys;
 
 use std::io::{Read, Write};
@@ -54,6 +56,19 @@ enum Command {
     /// nfsd's layout policy (docs/pnfs.md).
     #[command(subcommand)]
     Pnfs(PnfsCommand),
+    /// Make the server match its configuration file: load the engine, set
+    /// nfsd's data servers, load the policies (docs/deploy.md).
+    Apply {
+        /// The configuration file.
+        #[arg(default_value = apply::DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Whether the engine is loaded, its limits, its policy states.
+    Status {
+        /// One JSON document instead of "key value" lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +117,31 @@ fn read_code(file: &Path) -> Result<Vec<u8>, String> {
     Ok(code)
 }
 
+/// `apply CONFIG`: each step on standard output, why it stopped on
+/// standard error.
+fn run_apply(config: &Path) -> ExitCode {
+    let c = match std::fs::read_to_string(config) {
+        Ok(text) => match apply::parse(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("lunatik-ng: apply: {}: {e}", config.display());
+                return ExitCode::from(EXIT_USAGE as u8);
+            }
+        },
+        Err(e) => {
+            eprintln!("lunatik-ng: apply: cannot read {}: {e}", config.display());
+            return ExitCode::from(EXIT_SYSTEM as u8);
+        }
+    };
+    match apply::apply(&c, Path::new("/sys"), |line| println!("{line}")) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("lunatik-ng: apply: {}", f.message);
+            ExitCode::from(f.status as u8)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -110,7 +150,17 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE as u8 } else { 0 });
         }
     };
+    match &cli.command {
+        Command::Apply { config } => return run_apply(config),
+        Command::Status { json } => {
+            let s = status::read(Path::new("/sys"));
+            println!("{}", if *json { s.json() } else { s.text() });
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let code = match &cli.command {
+        Command::Apply { .. } | Command::Status { .. } => unreachable!("handled above"),
         Command::Eval { code } => code.clone().into_bytes(),
         Command::Run { file } => match read_code(file) {
             Ok(c) => c,
