@@ -224,6 +224,23 @@ mod tests {
     }
 
     #[test]
+    fn the_packaged_example_parses() {
+        let c = parse(include_str!("../../packaging/pnfs.conf")).unwrap();
+        assert_eq!(c.module, "lunatik_ng");
+        assert!(c.dataservers.is_none() && c.policies.is_empty());
+        // and with its examples uncommented
+        let all: String = include_str!("../../packaging/pnfs.conf")
+            .lines()
+            .map(|l| l.strip_prefix('#').filter(|r| !r.starts_with(' ')).unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = parse(&all).unwrap();
+        assert_eq!(c.dataservers.unwrap().len(), 3);
+        assert_eq!(c.policies.len(), 2);
+        assert_eq!(c.module_params.len(), 3);
+    }
+
+    #[test]
     fn defaults_and_errors_name_the_line() {
         let c = parse("").unwrap();
         assert_eq!(c.module, "lunatik_ng");
