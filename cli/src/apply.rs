@@ -231,7 +231,11 @@ mod tests {
         // and with its examples uncommented
         let all: String = include_str!("../../packaging/pnfs.conf")
             .lines()
-            .map(|l| l.strip_prefix('#').filter(|r| !r.starts_with(' ')).unwrap_or(l))
+            .map(|l| {
+                l.strip_prefix('#')
+                    .filter(|r| !r.starts_with(' '))
+                    .unwrap_or(l)
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let c = parse(&all).unwrap();

@@ -69,6 +69,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The manual page (roff), generated from these definitions.
+    #[command(hide = true)]
+    Man,
+    /// Shell completions, generated from these definitions.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Subcommand)]
@@ -157,10 +163,27 @@ fn main() -> ExitCode {
             println!("{}", if *json { s.json() } else { s.text() });
             return ExitCode::SUCCESS;
         }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            return match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(EXIT_SYSTEM as u8),
+            };
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "lunatik-ng", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
         _ => {}
     }
     let code = match &cli.command {
-        Command::Apply { .. } | Command::Status { .. } => unreachable!("handled above"),
+        Command::Apply { .. }
+        | Command::Status { .. }
+        | Command::Man
+        | Command::Completions { .. } => {
+            unreachable!("handled above")
+        }
         Command::Eval { code } => code.clone().into_bytes(),
         Command::Run { file } => match read_code(file) {
             Ok(c) => c,

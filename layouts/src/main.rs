@@ -100,6 +100,12 @@ enum Command {
         #[arg(long, default_value = "layouts")]
         layouts: PathBuf,
     },
+    /// The manual page (roff), generated from these definitions.
+    #[command(hide = true)]
+    Man,
+    /// Shell completions, generated from these definitions.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, String> {
@@ -347,6 +353,14 @@ fn main() -> ExitCode {
             fh,
         } => decide(policy, *servers, fh),
         Command::Bench { layouts } => bench(layouts),
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| e.to_string()),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "layout-sim", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Check {
             policy,
             files,

@@ -87,6 +87,28 @@ check "each namespace has its own counters (recalls: here $(nfsd_stat recalls), 
 
 # --- 2. recalls: a policy swap and a data-server removal reach open files ---
 
+# Where the writer of held.bin and nfsd wait, when the writes stall.
+stall_report() {
+	local p t
+	for p in $(pgrep -f "held.bin"); do
+		echo "== process $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+		for t in /proc/"$p"/task/*; do
+			echo "-- task $t: $(cat "$t/wchan"; echo) $(awk '/^State/ {print $2 $3}' "$t/status")"
+			cat "$t/stack"
+		done
+		grep -A30 "$PNFS_MNT" "/proc/$p/mountstats" | head -40
+	done
+	echo "== tasks in D state"
+	ps -eo pid,stat,wchan:40,comm | awk '$2 ~ /D/'
+	echo "== nfsd threads"
+	for p in $(pgrep -x nfsd); do echo "-- $p"; cat "/proc/$p/stack"; done
+	echo "== nfsd's states"
+	cat /proc/fs/nfsd/clients/*/states
+	echo "== nfsd ops"
+	grep proc4ops /proc/net/rpc/nfsd
+	echo w >/proc/sysrq-trigger
+}
+
 # ONE_SERVER K: a policy that puts every stripe of every file on server K.
 one_server() {
 	printf 'pnfs.register(function(f) return {stripe_unit = 65536, servers = {%d}} end)\n' "$1" >"$WORK/one$1.lua"
@@ -128,6 +150,7 @@ follow() {
 		if awk -v a="$t0" -v b="$(date +%s.%N)" -v l=$((2 * LEASE + 3)) 'BEGIN{exit !(b - a > l)}'; then
 			ok 1 "$2: not within 2 leases"
 			diag "last second: mds ${TX_DELTA[0]} ds1 ${TX_DELTA[1]} ds2 ${TX_DELTA[2]} ds3 ${TX_DELTA[3]}; nfsd: $(tr '\n' ' ' </proc/fs/nfsd/pnfs_stats)"
+			stall_report >"$RESULTS/scale-stall.txt" 2>&1
 			return
 		fi
 	done
@@ -143,6 +166,14 @@ follow "1 2 3" "back to the built-in layout: all three data servers"
 pnfs_dataservers "${PNFS_DS[0]}" "${PNFS_DS[1]}"
 follow "1 2" "data server 3 removed from the list: its link carries no more writes"
 touch "$WORK/hold.stop"
+# bounded: a writer stuck in the client is killed after 60 s (and fails)
+for _ in $(seq 120); do kill -0 $holder 2>/dev/null || break; sleep 0.5; done
+if kill -0 $holder 2>/dev/null; then
+	stall_report >>"$RESULTS/scale-stall.txt" 2>&1
+	pkill -9 -f "held.bin"
+	kill -9 $holder
+	diag "the writer of held.bin was stuck: $RESULTS/scale-stall.txt"
+fi
 wait $holder
 check "held.bin reads back identical (client, cold caches, and server)" grep -q "^identical" "$RESULTS/scale-hold.log"
 pnfs_dataservers "${PNFS_DS[@]}"
