@@ -358,11 +358,32 @@ impl Vm {
 }
 
 impl Drop for Vm {
+    /// Closing runs every pending finalizer and `__close`, under the count
+    /// hook (lua/patches/11-lgc-finalizers-under-the-hook.patch): so it is
+    /// one more entry, with the owner, a budget and the stack base set as
+    /// `run` sets them. A finalizer that loops is stopped by the budget;
+    /// the ones after it, at their first checkpoint.
     fn drop(&mut self) {
+        platform::stack_enter();
+        if self
+            .owner
+            .swap(platform::current_thread(), Ordering::AcqRel)
+            != 0
+        {
+            platform::fatal(TWO_THREADS_MSG);
+        }
         self.attach();
+        let budget = self.limits.budget();
+        self.steps_left.set(budget.instructions);
+        self.pending.set(0);
+        self.stop.set(None);
+        self.deadline_ns.set(
+            platform::cpu_ns().saturating_add(budget.cpu_ms.saturating_mul(1_000_000)),
+        );
         // SAFETY: the state was made by `open`, no entry is running
         // (`&mut self`), and it is not used again.
         unsafe { ffi::lua_close(self.l.as_ptr()) };
+        self.owner.store(0, Ordering::Release);
     }
 }
 
