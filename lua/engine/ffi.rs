@@ -136,6 +136,7 @@ extern "C" {
     pub fn lua_concat(l: *mut lua_State, n: c_int);
     pub fn lua_gc(l: *mut lua_State, what: c_int, ...) -> c_int;
     pub fn lua_sethook(l: *mut lua_State, f: Option<lua_Hook>, mask: c_int, count: c_int);
+    pub fn lua_gethookcount(l: *mut lua_State) -> c_int;
 
     pub fn luaL_loadbufferx(
         l: *mut lua_State,

@@ -272,17 +272,10 @@ impl Vm {
         self.steps_left.set(budget.instructions);
         self.pending.set(0);
         self.stop.set(None);
-        if self.early.replace(false) {
-            // SAFETY: the state is valid and no Lua code runs now.
-            unsafe {
-                ffi::lua_sethook(
-                    self.l.as_ptr(),
-                    Some(hook),
-                    ffi::LUA_MASKCOUNT,
-                    self.hook_period.get(),
-                )
-            };
-        }
+        self.early.set(false);
+        // The main thread's period may be 1 (an early checkpoint, or a
+        // stopped entry); other threads are set back by their next hook.
+        set_period(self.l.as_ptr(), self.hook_period.get());
         let now = platform::cpu_ns();
         self.deadline_ns
             .set(now.saturating_add(budget.cpu_ms.saturating_mul(1_000_000)));
@@ -377,9 +370,10 @@ impl Drop for Vm {
         self.steps_left.set(budget.instructions);
         self.pending.set(0);
         self.stop.set(None);
-        self.deadline_ns.set(
-            platform::cpu_ns().saturating_add(budget.cpu_ms.saturating_mul(1_000_000)),
-        );
+        self.early.set(false);
+        set_period(self.l.as_ptr(), self.hook_period.get());
+        self.deadline_ns
+            .set(platform::cpu_ns().saturating_add(budget.cpu_ms.saturating_mul(1_000_000)));
         // SAFETY: the state was made by `open`, no entry is running
         // (`&mut self`), and it is not used again.
         unsafe { ffi::lua_close(self.l.as_ptr()) };
@@ -461,17 +455,40 @@ unsafe fn stop(l: *mut ffi::lua_State, why: &'static CStr) {
     }
 }
 
-/// The count hook: every `hook_period` instructions, a checkpoint.
+/// Makes the hook of thread `l` fire every `period` instructions.
+fn set_period(l: *mut ffi::lua_State, period: c_int) {
+    // SAFETY: lua_sethook may be called at any time on a live thread; it
+    // only sets the thread's hook fields.
+    unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, period) };
+}
+
+/// Once an entry was stopped and went on (a pcall caught the error), the
+/// next stop makes its thread's hook fire at every instruction: the first
+/// instruction after any later catch raises again, so the entry unwinds
+/// instead of looping around a pcall that the hook keeps firing inside.
+fn harden(l: *mut ffi::lua_State, again: bool) {
+    if again {
+        set_period(l, 1);
+    }
+}
+
+/// The count hook: every `hook_period` instructions (the thread's count:
+/// 1 when `lunatik_account` asked for an early checkpoint or the entry is
+/// stopped), a checkpoint.
 unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
     let vm = vm_of(l);
-    if vm.early.replace(false) {
-        // Called early by `lunatik_account`: back to the normal period.
-        // SAFETY: the running thread; setting a hook is always allowed.
-        unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, vm.hook_period.get()) };
-    } else {
-        vm.account(vm.hook_period.get().unsigned_abs() as usize);
+    // SAFETY: the running thread.
+    let count = unsafe { ffi::lua_gethookcount(l) };
+    // Called early by `lunatik_account`, whose units are counted already.
+    vm.early.set(false);
+    vm.account(count.unsigned_abs() as usize);
+    let again = vm.stop.get().is_some();
+    let why = vm.checkpoint();
+    if count != vm.hook_period.get() {
+        set_period(l, vm.hook_period.get());
     }
-    if let Some(why) = vm.checkpoint() {
+    if let Some(why) = why {
+        harden(l, again);
         // SAFETY: raising from a count hook is allowed; nothing is owned.
         unsafe { stop(l, why) }
     }
@@ -493,7 +510,9 @@ pub unsafe extern "C" fn lunatik_charge(l: *mut ffi::lua_State, units: usize) {
         return;
     }
     if vm.account(units.saturating_add(1)) {
+        let again = vm.stop.get().is_some();
         if let Some(why) = vm.checkpoint() {
+            harden(l, again);
             // SAFETY: per the contract.
             unsafe { stop(l, why) }
         }
@@ -511,9 +530,8 @@ pub unsafe extern "C" fn lunatik_account(l: *mut ffi::lua_State, units: usize) {
     let vm = vm_of(l);
     if vm.charging.get() && vm.account(units) && !vm.early.replace(true) {
         // A checkpoint is due, and no error may be raised here: the hook
-        // runs it at the next instruction instead of in up to 1,000.
-        // SAFETY: lua_sethook may be called at any time (even from a
-        // signal handler); it only sets the thread's hook fields.
-        unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, 1) };
+        // runs it at the next instruction instead of in up to 1,000 (safe
+        // even from a signal handler: it only sets the thread's fields).
+        set_period(l, 1);
     }
 }

@@ -69,3 +69,23 @@ end)
 local _, first = coroutine.resume(co)
 local ok, e = coroutine.resume(co, first)
 error(e, 0)
+
+-- Found by the program fuzzer (lua/tests/fuzz.rs), minimized:
+
+-- case: a finalizer that loops forever | expect: instruction budget exhausted|CPU time limit exceeded
+setmetatable({}, {__gc = function() while true do end end})
+collectgarbage()
+for i = 1, math.maxinteger do end
+
+-- case: a loop whose work is inside pcall, stopped again and again | expect: instruction budget exhausted|CPU time limit exceeded
+for i = 1, math.maxinteger do pcall(function() return pnfs.load(1, {name = 'x'}) end) end
+
+-- case: an xpcall handler that loops forever | expect: instruction budget exhausted|CPU time limit exceeded
+local ok, e = xpcall(function() while true do end end, function() while true do end end)
+error(e, 0)
+
+-- case: a value whose __call is itself | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory|stack overflow
+local mt = {}
+local o = setmetatable({}, mt)
+mt.__call = o
+return o()
