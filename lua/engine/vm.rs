@@ -462,19 +462,15 @@ fn set_period(l: *mut ffi::lua_State, period: c_int) {
     unsafe { ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, period) };
 }
 
+/// The count hook: every `hook_period` instructions (the thread's count:
+/// 1 when `lunatik_account` asked for an early checkpoint), a checkpoint.
+///
 /// Once an entry was stopped and went on (a pcall caught the error), the
 /// next stop makes its thread's hook fire at every instruction: the first
 /// instruction after any later catch raises again, so the entry unwinds
 /// instead of looping around a pcall that the hook keeps firing inside.
-fn harden(l: *mut ffi::lua_State, again: bool) {
-    if again {
-        set_period(l, 1);
-    }
-}
-
-/// The count hook: every `hook_period` instructions (the thread's count:
-/// 1 when `lunatik_account` asked for an early checkpoint or the entry is
-/// stopped), a checkpoint.
+/// `lua_sethook` walks the thread's call stack, so the period is only set
+/// when it changes.
 unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
     let vm = vm_of(l);
     // SAFETY: the running thread.
@@ -484,11 +480,15 @@ unsafe extern "C" fn hook(l: *mut ffi::lua_State, _ar: *mut c_void) {
     vm.account(count.unsigned_abs() as usize);
     let again = vm.stop.get().is_some();
     let why = vm.checkpoint();
-    if count != vm.hook_period.get() {
-        set_period(l, vm.hook_period.get());
+    let want = if why.is_some() && again {
+        1
+    } else {
+        vm.hook_period.get()
+    };
+    if count != want {
+        set_period(l, want);
     }
     if let Some(why) = why {
-        harden(l, again);
         // SAFETY: raising from a count hook is allowed; nothing is owned.
         unsafe { stop(l, why) }
     }
@@ -512,7 +512,10 @@ pub unsafe extern "C" fn lunatik_charge(l: *mut ffi::lua_State, units: usize) {
     if vm.account(units.saturating_add(1)) {
         let again = vm.stop.get().is_some();
         if let Some(why) = vm.checkpoint() {
-            harden(l, again);
+            if again {
+                // As in `hook`: the Lua code after this call stops at once.
+                set_period(l, 1);
+            }
             // SAFETY: per the contract.
             unsafe { stop(l, why) }
         }

@@ -329,3 +329,36 @@ fn closing_a_state_with_an_endless_finalizer_ends() {
     assert_eq!(rx.recv_timeout(WATCHDOG).as_deref(), Ok("1"));
     assert_eq!(rx.recv_timeout(WATCHDOG).as_deref(), Ok("closed"));
 }
+
+/// Seed 1000330, minimized: a pcall recursion inside a coroutine, stopped
+/// by the budget while deep. It ends, with a value, but in about 1 s with
+/// these limits (200 ms): after the stop, every instruction raises, and in
+/// a coroutine each error is recovered by `precover`/`unroll` in lua_resume;
+/// that walk is where the time goes (perf), not yet understood. Before the
+/// stop was made to raise at every instruction (commit 7753018) it took
+/// 40 ms, but then a loop inside pcall could spin for ever (seed 70).
+#[test]
+#[ignore = "known: a stopped entry deep in pcalls inside a coroutine overruns its time bound about 5x"]
+fn stopped_deep_pcall_recursion_in_a_coroutine_ends_within_its_bound() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let code = b"local co = coroutine.create(function()
+  pcall(function()
+    local function f(p)
+      repeat
+        pcall(function() return tostring(1) end)
+        pcall(f, (function() return '10' end)())
+      until {}
+    end
+    pcall(f, 4)
+  end)
+end)
+return coroutine.resume(co)";
+    let start = Instant::now();
+    let r = engine.exec(code);
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_millis(2 * LIMITS.cpu_ms),
+        "took {took:?}: {r:?}"
+    );
+    assert_eq!(engine.exec(b"return 1+1").text(), "2");
+}
