@@ -110,8 +110,8 @@ fn run_one(engine: &Engine, seed: u64, code: &[u8]) -> Run {
     }
 }
 
-/// A reply is NUL-terminated in its buffer, its length is bounded, the
-/// buffer past the NUL is untouched, and nothing faulted.
+/// A reply is NUL-terminated in its buffer, its length is bounded, and
+/// nothing faulted.
 fn check_reply(r: &Report, out: &[u8]) -> Result<(), String> {
     if r.fault {
         return Err("the output faulted".into());
@@ -120,9 +120,9 @@ fn check_reply(r: &Report, out: &[u8]) -> Result<(), String> {
     if out[end] != 0 {
         return Err(format!("no NUL at {end}"));
     }
-    if out[end + 1..].iter().any(|&b| b != 0xa5) {
-        return Err("bytes written past the NUL".into());
-    }
+    // Past the NUL the buffer may hold the start of results written
+    // before a later one failed (the error message is then written over
+    // them from offset 0): the caller's own text, not checked.
     // An error message is one string of the state; results are at most a
     // few hundred values of the state.
     let bound = match r.outcome {
