@@ -98,17 +98,14 @@ fn lua(code: &[u8]) -> Result<String, Failure> {
         )),
         Answer::Refused(errno) => Err(fail(
             crate::report::EXIT_SYSTEM,
-            format!(
-                "the lua system call was refused: {}",
-                std::io::Error::from_raw_os_error(errno)
-            ),
+            crate::report::refused_message(errno),
         )),
     }
 }
 
 /// Loads the engine module unless it is loaded.
 fn load_module(c: &Config, sys: &Path) -> Result<String, Failure> {
-    if sys.join("module/lunatik_ng").exists() {
+    if crate::report::probe_engine(sys, "") == crate::report::Engine::Loaded {
         return Ok("engine: lunatik_ng already loaded".into());
     }
     let (tool, how) = if c.module.ends_with(".ko") {

@@ -214,9 +214,7 @@ fn main() -> ExitCode {
     let answer = sys::call(&code, cli.result_size as usize);
     let status = match &answer {
         Answer::Refused(errno) => {
-            let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
-            let engine = probe_engine(Path::new("/sys"), &kallsyms);
-            eprintln!("lunatik-ng: {}", errno_message(*errno, engine));
+            eprintln!("lunatik-ng: {}", refused_message(*errno));
             EXIT_SYSTEM
         }
         Answer::Ran {

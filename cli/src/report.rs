@@ -37,6 +37,13 @@ pub fn probe_engine(sys: &Path, kallsyms: &str) -> Engine {
     }
 }
 
+/// The message for an errno of the lua system call on this machine (its
+/// /sys and /proc/kallsyms tell why ENOSYS).
+pub fn refused_message(errno: i32) -> String {
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+    errno_message(errno, probe_engine(Path::new("/sys"), &kallsyms))
+}
+
 /// A plain message for an errno of the lua system call.
 pub fn errno_message(errno: i32, engine: Engine) -> String {
     match errno {
