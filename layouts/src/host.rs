@@ -19,10 +19,10 @@ impl Host for Sim {
     }
 
     fn set_dataservers(&self, _list: &CStr, err: &mut [u8]) -> Result<(), usize> {
-        let why = b"layout-sim takes its data servers from --servers, not from the policy";
-        let n = why.len().min(err.len());
-        err[..n].copy_from_slice(&why[..n]);
-        Err(n)
+        Err(lunatik_lua::libs::copy_bytes(
+            err,
+            b"layout-sim takes its data servers from --servers, not from the policy",
+        ))
     }
 
     fn dataservers(&self, _out: &mut [u8]) -> usize {
