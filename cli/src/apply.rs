@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::pnfs;
+use crate::report::{EXIT_LUA_ERROR, EXIT_SYSTEM};
 use crate::sys::{self, Answer};
 
 /// Where the packages put the configuration.
@@ -23,6 +24,9 @@ pub struct Config {
     pub dataservers: Option<Vec<String>>,
     /// `policy = FILE` (for every export) and `policy EXPORT = FILE`.
     pub policies: Vec<(Option<String>, String)>,
+    /// `check = yes`: every policy passes `layout-sim check` before
+    /// anything changes (default no).
+    pub check: bool,
 }
 
 /// Parses `text` (`key = value` lines, `#` comments); an error names the
@@ -57,6 +61,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
                         .collect(),
                 )
             }
+            (Some("check"), None, _) => {
+                c.check = match value {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(format!("line {}: check is yes or no", n + 1)),
+                }
+            }
             (Some("policy"), export, None) => {
                 if value.is_empty() {
                     return Err(format!("line {}: policy needs a file", n + 1));
@@ -65,7 +76,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
             }
             _ => {
                 return Err(format!(
-                    "line {}: unknown key '{key}' (module, module_params, dataservers, policy [EXPORT])",
+                    "line {}: unknown key '{key}' (module, module_params, dataservers, policy [EXPORT], check)",
                     n + 1
                 ))
             }
@@ -135,10 +146,40 @@ fn load_module(c: &Config, sys: &Path) -> Result<String, Failure> {
     Ok(format!("engine: lunatik_ng loaded ({tool} {how})"))
 }
 
+/// With `check = yes`, reads and checks every policy before anything
+/// changes: the sources to load (the bytes checked), or why not. A policy
+/// that fails leaves the server as it was; its report is said line by line.
+fn check_policies(c: &Config, say: &mut impl FnMut(&str)) -> Result<Vec<Option<Vec<u8>>>, Failure> {
+    if !c.check {
+        return Ok(vec![None; c.policies.len()]);
+    }
+    let mut sources = Vec::new();
+    for (_, file) in &c.policies {
+        let source = std::fs::read(file).map_err(|e| {
+            fail(
+                EXIT_SYSTEM,
+                format!("cannot read the policy {file}: {e}; nothing was changed"),
+            )
+        })?;
+        let (report, failure) = crate::check::policy(file, &source);
+        if let Some(why) = failure {
+            report.lines().for_each(|l| say(&format!("check: {l}")));
+            return Err(fail(
+                EXIT_LUA_ERROR,
+                format!("the policy {file} failed its check ({why}); nothing was changed"),
+            ));
+        }
+        say(&format!("check: {file}: PASS"));
+        sources.push(Some(source));
+    }
+    Ok(sources)
+}
+
 /// Applies `c`; one line per step done, or why it stopped. When a policy
 /// does not load, every policy is unloaded: nfsd is left on its built-in
 /// layout, not on a mix of old and new.
 pub fn apply(c: &Config, sys: &Path, mut say: impl FnMut(&str)) -> Result<(), Failure> {
+    let checked = check_policies(c, &mut say)?;
     say(&load_module(c, sys)?);
     if let Some(list) = &c.dataservers {
         let mut code = b"pnfs.set_dataservers({".to_vec();
@@ -156,13 +197,16 @@ pub fn apply(c: &Config, sys: &Path, mut say: impl FnMut(&str)) -> Result<(), Fa
         say(&format!("data servers: {now}"));
     }
     lua(&pnfs::unload_code(None))?;
-    for (export, file) in &c.policies {
-        let source = std::fs::read(file).map_err(|e| {
-            fail(
-                crate::report::EXIT_SYSTEM,
-                format!("cannot read the policy {file}: {e}; nfsd uses its built-in layout"),
-            )
-        })?;
+    for ((export, file), checked) in c.policies.iter().zip(checked) {
+        let source = match checked {
+            Some(source) => source,
+            None => std::fs::read(file).map_err(|e| {
+                fail(
+                    EXIT_SYSTEM,
+                    format!("cannot read the policy {file}: {e}; nfsd uses its built-in layout"),
+                )
+            })?,
+        };
         let name = Path::new(file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -239,13 +283,19 @@ mod tests {
         assert_eq!(c.dataservers.unwrap().len(), 3);
         assert_eq!(c.policies.len(), 2);
         assert_eq!(c.module_params.len(), 3);
+        assert!(c.check);
     }
 
     #[test]
     fn defaults_and_errors_name_the_line() {
         let c = parse("").unwrap();
         assert_eq!(c.module, "lunatik_ng");
-        assert!(c.dataservers.is_none() && c.policies.is_empty());
+        assert!(c.dataservers.is_none() && c.policies.is_empty() && !c.check);
+        assert!(parse("check = no").is_ok_and(|c| !c.check));
+        assert_eq!(
+            parse("check = maybe").unwrap_err(),
+            "line 1: check is yes or no"
+        );
         assert_eq!(
             parse("\n\npolicy\n").unwrap_err(),
             "line 3: not 'key = value': policy"
@@ -258,5 +308,35 @@ mod tests {
             "line 1: policy needs a file"
         );
         assert!(parse("policy a b = x").is_err());
+    }
+
+    #[test]
+    fn a_policy_that_fails_its_check_changes_nothing() {
+        // Were the check skipped, the next step would fail on the module
+        // (no such .ko): nothing here reaches the kernel either way.
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../layouts/tests/fixtures/index_out_of_range.lua"
+        );
+        let c = parse(&format!(
+            "check = yes\nmodule = /nonexistent/lunatik_ng.ko\npolicy = {fixture}\n"
+        ))
+        .unwrap();
+        let mut said = Vec::new();
+        let Err(f) = apply(&c, Path::new("/nonexistent"), |l| said.push(l.to_string())) else {
+            panic!("applied: {said:?}");
+        };
+        assert_eq!(f.status, EXIT_LUA_ERROR, "{}", f.message);
+        assert!(
+            f.message
+                .ends_with("failed its check (352 answers rejected); nothing was changed"),
+            "{}",
+            f.message
+        );
+        assert!(
+            said.iter().any(|l| l.contains("server 5 > 1 data server")),
+            "{said:?}"
+        );
+        assert!(said.iter().all(|l| l.starts_with("check: ")), "{said:?}");
     }
 }

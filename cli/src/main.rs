@@ -1,6 +1,7 @@
 //! `lunatik-ng`: run Lua code in the Linux kernel (lunatik-ng's lua system call).
 
 mod apply;
+mod check;
 mod pnfs;
 mod report;
 mod status;
@@ -20,12 +21,14 @@ Examples:
   lunatik-ng eval 'return type({123})'          prints: table
   lunatik-ng eval 'counter = (counter or 0) + 1 return counter'
   lunatik-ng pnfs load layouts/default.lua      load a layout policy
+  lunatik-ng pnfs load --check my.lua           check it first (layout-sim check)
   lunatik-ng pnfs show                          the policy and its counters
   echo 'return crypto.sha1(\"abc\"):hex()' | lunatik-ng run -
 
-Exit status: 0 the code returned, 1 it raised a Lua error, 2 bad usage,
-3 the kernel refused the call (or a file could not be read), 4 the result
-was truncated (what fit is printed; raise --result-size).
+Exit status: 0 the code returned, 1 it raised a Lua error (pnfs load: the
+policy did not load, or failed --check), 2 bad usage, 3 the kernel refused
+the call (or a file could not be read), 4 the result was truncated (what fit
+is printed; raise --result-size).
 
 Calls run in the kernel's one persistent default state: globals defined by
 one call are there in the next. Needs root (CAP_SYS_ADMIN) and the engine
@@ -92,6 +95,13 @@ enum PnfsCommand {
         /// its own.
         #[arg(long)]
         export: Option<String>,
+        /// First check the policy as `layout-sim check` does (random files
+        /// with 1 to 64 data servers, on the engine's userspace twin) and
+        /// print its report; load it only if it passes. When it fails
+        /// (errors, answers nfsd would reject, limits reached), exit status
+        /// 1 and nothing reaches the kernel: the running policy stays.
+        #[arg(long)]
+        check: bool,
     },
     /// Back to nfsd's built-in layout (every policy, or one export's).
     Unload {
@@ -192,8 +202,29 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_SYSTEM as u8);
             }
         },
-        Command::Pnfs(PnfsCommand::Load { file, name, export }) => match read_code(file) {
+        Command::Pnfs(PnfsCommand::Load {
+            file,
+            name,
+            export,
+            check,
+        }) => match read_code(file) {
             Ok(source) => {
+                if *check {
+                    let shown = if file == Path::new("-") {
+                        "(standard input)".into()
+                    } else {
+                        file.display().to_string()
+                    };
+                    let (report, failure) = check::policy(&shown, &source);
+                    print!("{report}");
+                    if let Some(why) = failure {
+                        eprintln!(
+                            "lunatik-ng: pnfs load: {shown} failed its check ({why}): \
+                             not loaded, the running policy stays"
+                        );
+                        return ExitCode::from(EXIT_LUA_ERROR as u8);
+                    }
+                }
                 let name = name.clone().unwrap_or_else(|| {
                     file.file_name()
                         .map(|n| n.to_string_lossy().into_owned())

@@ -4,7 +4,9 @@ use std::path::Path;
 
 /// The code ran and returned.
 pub const EXIT_OK: i32 = 0;
-/// The code raised a Lua error (the message is printed on stderr).
+/// The code raised a Lua error (the message is printed on stderr); also a
+/// policy refused before the kernel saw it (`pnfs load --check`), as the
+/// kernel refuses one that does not load.
 pub const EXIT_LUA_ERROR: i32 = 1;
 /// Bad command line (clap's own status).
 pub const EXIT_USAGE: i32 = 2;

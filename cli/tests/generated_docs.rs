@@ -24,6 +24,14 @@ fn the_man_page_is_roff_and_names_every_command() {
         assert!(page.contains(cmd), "no {cmd} in the page");
     }
     assert!(!page.contains("completions"), "a hidden command shows");
+    // the check before a load, with what it does and its exit status
+    let load = run(&["pnfs", "load", "--help"]);
+    assert!(
+        load.contains("--check")
+            && load.contains("layout-sim check")
+            && load.contains("exit status 1"),
+        "{load}"
+    );
 }
 
 #[test]

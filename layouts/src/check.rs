@@ -256,11 +256,25 @@ pub fn inputs(count: u64, seed: u64) -> Vec<Input> {
         .collect()
 }
 
+/// Why a check fails when the policy does not load.
+const NOT_LOADED: &str = "the policy does not load";
+
 /// What to check with.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub files: u64,
     pub seed: u64,
+}
+
+/// `layout-sim check`'s defaults, which `lunatik-ng pnfs load --check` uses
+/// too: one check, whichever command runs it.
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            files: 500,
+            seed: 1,
+        }
+    }
 }
 
 /// One kind of problem: how many decisions had it and the first of them.
@@ -334,12 +348,54 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report on `policy` with nothing found yet.
+    fn new(policy: String, options: Options) -> Report {
+        Report {
+            policy,
+            options,
+            load_error: None,
+            decisions: 0,
+            errors: Vec::new(),
+            rejected: Vec::new(),
+            limits: Vec::new(),
+            stopped: false,
+            worst_instructions: (0, String::new()),
+            peak_memory: 0,
+            held_memory: 0,
+            balance: Vec::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// Whether nfsd would take every answer within its limits.
     pub fn passed(&self) -> bool {
-        self.load_error.is_none()
-            && self.errors.is_empty()
-            && self.rejected.is_empty()
-            && self.limits.is_empty()
+        self.failure().is_none()
+    }
+
+    /// Why the check failed, as its last line says after "FAIL: "
+    /// ("352 answers rejected"); None when it passed.
+    pub fn failure(&self) -> Option<String> {
+        if self.load_error.is_some() {
+            return Some(NOT_LOADED.into());
+        }
+        let count = |l: &[Finding]| l.iter().map(|f| f.count).sum::<u64>();
+        let mut why = Vec::new();
+        if !self.errors.is_empty() {
+            why.push(format!("{} errors", thousands(count(&self.errors))));
+        }
+        if !self.rejected.is_empty() {
+            why.push(format!(
+                "{} answers rejected",
+                thousands(count(&self.rejected))
+            ));
+        }
+        if !self.limits.is_empty() {
+            why.push(format!(
+                "{} decisions reached a limit",
+                thousands(count(&self.limits))
+            ));
+        }
+        (!why.is_empty()).then(|| why.join(", "))
     }
 }
 
@@ -367,26 +423,26 @@ fn answer_lua(a: &Layout) -> String {
 /// Asks the policy at `path` about `opts.files` random files with each of
 /// 1 to 64 data servers, counting every decision's instructions.
 pub fn run(path: &Path, opts: Options) -> Report {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(code) => run_source(&name, &code, opts),
+        Err(e) => {
+            let mut report = Report::new(name, opts);
+            report.load_error = Some(format!("cannot read {}: {e}", path.display()));
+            report
+        }
+    }
+}
+
+/// As `run`, for a policy already read (`name` is how the report calls
+/// it): `lunatik-ng pnfs load --check` checks the very bytes it then loads.
+pub fn run_source(name: &str, code: &[u8], opts: Options) -> Report {
     let start = Instant::now();
-    let mut report = Report {
-        policy: path.display().to_string(),
-        options: opts,
-        load_error: None,
-        decisions: 0,
-        errors: Vec::new(),
-        rejected: Vec::new(),
-        limits: Vec::new(),
-        stopped: false,
-        worst_instructions: (0, String::new()),
-        peak_memory: 0,
-        held_memory: 0,
-        balance: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
-    let p = match Policy::load(path) {
+    let mut report = Report::new(name.into(), opts);
+    let p = match Policy::from_source_with(code, None) {
         Ok(p) => p,
         Err(e) => {
-            report.load_error = Some(e);
+            report.load_error = Some(format!("{name}: {e}"));
             report.elapsed = start.elapsed();
             return report;
         }
@@ -552,7 +608,7 @@ impl Report {
         );
         if let Some(e) = &self.load_error {
             let _ = writeln!(out, "load          failed: {e}");
-            let _ = writeln!(out, "FAIL: the policy does not load");
+            let _ = writeln!(out, "FAIL: {NOT_LOADED}");
             return out;
         }
         let d = self.decisions;
@@ -632,27 +688,13 @@ impl Report {
             thousands(d),
             self.elapsed.as_secs_f64()
         );
-        if self.passed() {
-            let _ = writeln!(out, "PASS");
-        } else {
-            let mut why = Vec::new();
-            let count = |l: &[Finding]| l.iter().map(|f| f.count).sum::<u64>();
-            if !self.errors.is_empty() {
-                why.push(format!("{} errors", thousands(count(&self.errors))));
+        match self.failure() {
+            None => {
+                let _ = writeln!(out, "PASS");
             }
-            if !self.rejected.is_empty() {
-                why.push(format!(
-                    "{} answers rejected",
-                    thousands(count(&self.rejected))
-                ));
+            Some(why) => {
+                let _ = writeln!(out, "FAIL: {why}");
             }
-            if !self.limits.is_empty() {
-                why.push(format!(
-                    "{} decisions reached a limit",
-                    thousands(count(&self.limits))
-                ));
-            }
-            let _ = writeln!(out, "FAIL: {}", why.join(", "));
         }
         out
     }

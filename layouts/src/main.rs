@@ -87,10 +87,10 @@ enum Command {
         /// The policy file (e.g. layouts/default.lua).
         policy: PathBuf,
         /// Random files to ask about (each with 1 to 64 data servers).
-        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = check::Options::default().files, value_parser = clap::value_parser!(u64).range(1..))]
         files: u64,
         /// Seed of the random files (the same seed, the same files).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = check::Options::default().seed)]
         seed: u64,
     },
     /// Measure the figures of docs/layouts.md against their targets
