@@ -27,7 +27,8 @@ for p in json.load(sys.stdin)["packages"]:
 kernel_inputs_hash() {
 	{
 		echo "$KERNEL_PKG_VERSION"
-		hash_inputs "$REPO/nfsd-patches" "$TESTBED/kernel.config" \
+		[ -z "$VARIANT" ] || echo "$VARIANT ${KMAKE[*]}"
+		hash_inputs "$REPO/nfsd-patches" "${KFRAGS[@]}" \
 			"$REPO/module/Kconfig" "$TESTBED/lib/build.sh"
 	} | sha256sum | cut -d' ' -f1
 }
@@ -55,7 +56,7 @@ ensure_pristine() {
 
 # The module and the Lua core as they go into lib/lunatik of the tree.
 stage_module() {
-	local dest=$1 luadir core=$CACHE/lua-core-staging p
+	local dest=$1 luadir core=$KDIR/lua-core-staging p
 	luadir=$(lua_src_dir)
 	mkdir -p "$dest"
 	rsync -rlc --delete --exclude=lua/ "$REPO/module/" "$dest/"
@@ -81,15 +82,15 @@ stage_module() {
 
 # Apply the series to a fresh copy of the pristine tree and sync it in.
 prepare_tree() {
-	local staging=$CACHE/linux-staging p
+	local staging=$KDIR/linux-staging p
 	rm -rf "$staging"
 	cp -a "$CACHE/linux-pristine" "$staging"
 	for p in "$REPO"/nfsd-patches/*.patch; do
 		[ -e "$p" ] || continue
 		is_cover_letter "$p" && continue
 		if ! (cd "$staging" && patch -p1 -N -s --no-backup-if-mismatch -r - <"$p") \
-			>"$CACHE/patch.log" 2>&1; then
-			cat "$CACHE/patch.log" >&2
+			>"$KDIR/patch.log" 2>&1; then
+			cat "$KDIR/patch.log" >&2
 			die "patch $(basename "$p") does not apply to linux $KERNEL_PKG_VERSION"
 		fi
 		note "applied $(basename "$p")"
@@ -106,41 +107,53 @@ prepare_tree() {
 }
 
 configure_kernel() {
-	local frag=$CACHE/lunatik.config
+	local frag=$KDIR/lunatik.config
 	{
-		cat "$TESTBED/kernel.config"
+		cat "${KFRAGS[@]}"
 		echo "CONFIG_LUNATIK_NG=m"
 	} >"$frag"
 	mkdir -p "$OBJ"
-	make -s -C "$SRC" O="$OBJ" tinyconfig >/dev/null
+	kmake -s tinyconfig >/dev/null
 	(cd "$OBJ" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "$frag" >/dev/null)
-	make -s -C "$SRC" O="$OBJ" olddefconfig >/dev/null
+	kmake -s olddefconfig >/dev/null
 	verify_config "$frag" "$OBJ/.config"
 }
 
-# verify_config FRAGMENT CONFIG: every option of the fragment is set as asked.
+# verify_config FRAGMENT CONFIG: every option of the fragment is set as asked
+# (where fragments name an option twice, the last one, as merge_config).
 verify_config() {
-	local frag=$1 config=$2 line opt val got bad=0
+	local frag=$1 config=$2 line opt val got bad=0 n=0
+	local -A want=()
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*) opt=${line%%=*} val=${line#*=} ;;
 		"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} val=n ;;
 		*) continue ;;
 		esac
+		want[$opt]=$val
+	done <"$frag"
+	for opt in "${!want[@]}"; do
+		val=${want[$opt]}
+		n=$((n + 1))
 		got=$(grep -E "^$opt=" "$config" | tail -n1 | cut -d= -f2-)
 		[ -n "$got" ] || got=n
 		if [ "$got" != "$val" ]; then
 			echo "testbed: Kconfig dropped $opt=$val (got $opt=$got)" >&2
 			bad=1
 		fi
-	done <"$frag"
+	done
 	[ $bad = 0 ] || die "kernel configuration does not hold the requested options (see above)"
-	note "kernel config: all $(grep -cE '^(CONFIG_|# CONFIG_)' "$frag") requested options set"
+	note "kernel config: all $n requested options set"
+}
+
+# kmake ARGS...: make in the variant's tree and build folder, with its flags.
+kmake() {
+	make -C "$SRC" O="$OBJ" "${KMAKE[@]}" "$@"
 }
 
 check_rust_toolchain() {
-	make -s -C "$SRC" O="$OBJ" rustavailable >"$CACHE/rustavailable.log" 2>&1 || {
-		cat "$CACHE/rustavailable.log" >&2
+	kmake -s rustavailable >"$KDIR/rustavailable.log" 2>&1 || {
+		cat "$KDIR/rustavailable.log" >&2
 		die "the kernel cannot use this Rust toolchain: run testbed/run setup"
 	}
 }
@@ -150,31 +163,29 @@ MAKE_PROGRESS='^  (RUSTC|LD|BINDGEN|MODPOST|OBJCOPY|BUILD) .*(vmlinux|bzImage|\.
 
 make_kernel() {
 	local rc
-	make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules 2>&1 | tee "$CACHE/make.log" |
+	kmake -j"$JOBS" bzImage modules 2>&1 | tee "$KDIR/make.log" |
 		grep --line-buffered -E "$MAKE_PROGRESS"
 	rc=${PIPESTATUS[0]}
-	[ "$rc" = 0 ] || die "kernel build failed; the full log is $CACHE/make.log"
+	[ "$rc" = 0 ] || die "kernel build failed; the full log is $KDIR/make.log"
 }
 
 make_module() {
 	local rc
-	make -C "$SRC" O="$OBJ" -j"$JOBS" lib/lunatik/lunatik_ng.ko 2>&1 | tee "$CACHE/make-module.log" |
+	kmake -j"$JOBS" lib/lunatik/lunatik_ng.ko 2>&1 | tee "$KDIR/make-module.log" |
 		grep -vE '^ *(\||= |[0-9]+ \||-->|\.\.\.)|^$|^warning: unreachable|^ +-+\^|help: consider|or consider exporting'
 	rc=${PIPESTATUS[0]}
-	[ "$rc" = 0 ] || die "module build failed; the log is $CACHE/make-module.log"
+	[ "$rc" = 0 ] || die "module build failed; the log is $KDIR/make-module.log"
 }
 
 # The testbed's own test modules (testbed/kmod), built out of tree in the
-# cache against the kernel build, so the repository stays clean.
-TEST_KMOD=$CACHE/kmod/pnfs_test_policy.ko
-
+# cache against the kernel build (TEST_KMOD), so the repository stays clean.
 make_test_kmod() {
 	local rc
-	mkdir -p "$CACHE/kmod"
-	rsync -rlc "$TESTBED/kmod/" "$CACHE/kmod/"
-	make -C "$OBJ" M="$CACHE/kmod" modules >"$CACHE/make-kmod.log" 2>&1
+	mkdir -p "$KDIR/kmod"
+	rsync -rlc "$TESTBED/kmod/" "$KDIR/kmod/"
+	make -C "$OBJ" "${KMAKE[@]}" M="$KDIR/kmod" modules >"$KDIR/make-kmod.log" 2>&1
 	rc=$?
-	[ "$rc" = 0 ] || { cat "$CACHE/make-kmod.log"; die "test module build failed"; }
+	[ "$rc" = 0 ] || { cat "$KDIR/make-kmod.log"; die "test module build failed"; }
 }
 
 do_build() {
@@ -270,4 +281,48 @@ do_check_patches() {
 		fi
 	done
 	[ $bad = 0 ]
+}
+
+# The package variant: the same patched tree and module, with the server
+# fragment, built as Debian packages by the kernel's own `make bindeb-pkg`
+# (linux-image, linux-headers, linux-libc-dev), which land in $KDIR.
+KDEB_REVISION=1lunatikng
+
+kernel_debs() {
+	ls "$KDIR"/linux-image-*_amd64.deb "$KDIR"/linux-headers-*_amd64.deb \
+		"$KDIR"/linux-libc-dev_*_amd64.deb 2>/dev/null
+}
+
+make_kernel_debs() {
+	local rc
+	rm -f "$KDIR"/*.deb "$KDIR"/*.buildinfo "$KDIR"/*.changes
+	kmake -j"$JOBS" KDEB_PKGVERSION="${KERNEL_PKG_VERSION%%-*}-$KDEB_REVISION" bindeb-pkg 2>&1 |
+		tee "$KDIR/make.log" | grep --line-buffered -E "$MAKE_PROGRESS|dpkg-deb: building"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" = 0 ] || die "kernel package build failed; the full log is $KDIR/make.log"
+	[ "$(kernel_debs | wc -l)" = 3 ] || die "make bindeb-pkg left no linux-image/headers/libc-dev packages in $KDIR"
+}
+
+do_build_package() {
+	local hash
+	mkdir -p "$STAMPS"
+	step "unpack $KERNEL_PKG $KERNEL_PKG_VERSION" ensure_pristine
+	hash=$({
+		kernel_inputs_hash
+		module_inputs_hash
+	} | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$STAMPS/package" 2>/dev/null)" = "$hash" ] && [ "$(kernel_debs | wc -l)" = 3 ]; then
+		note "kernel packages: inputs unchanged, nothing to build"
+	else
+		rm -f "$STAMPS/package"
+		step "patch the tree and overlay module/ and lua/" prepare_tree
+		step "configure (tinyconfig + testbed/kernel.config + testbed/kernel-server.config)" configure_kernel
+		step "check the Rust toolchain" check_rust_toolchain
+		step "build the kernel packages (make bindeb-pkg; first build: about 25 minutes on 2 cores)" make_kernel_debs
+		echo "$hash" >"$STAMPS/package"
+	fi
+	if [ "$(cat "$STAMPS/kmod" 2>/dev/null)" != "$(hash_inputs "$TESTBED/kmod")" ] || [ ! -f "$TEST_KMOD" ]; then
+		step "build the testbed's test modules" make_test_kmod
+		hash_inputs "$TESTBED/kmod" >"$STAMPS/kmod"
+	fi
 }

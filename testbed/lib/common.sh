@@ -25,13 +25,45 @@ KERNEL_PKG=linux-source-6.12
 KERNEL_PKG_VERSION=6.12.117-1~deb12u1
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
-SRC=$CACHE/linux           # patched source tree with module/ and lua/ overlaid
-OBJ=$CACHE/build           # kernel build output (make O=)
-STAMPS=$CACHE/stamps
 VENV=$CACHE/venv
 VNG=$VENV/bin/vng
-BZIMAGE=$OBJ/arch/x86/boot/bzImage
-MODULE_KO=$OBJ/lib/lunatik/lunatik_ng.ko
+
+# set_variant NAME: the kernel variant the build, boot and test steps use,
+# each in a cache folder of its own (source, build, stamps), so switching
+# between built variants costs nothing:
+#   ""       the testbed kernel: tinyconfig + testbed/kernel.config, GCC
+#   debug    + testbed/kernel-debug.config (KASAN, lockdep, UBSAN, ...),
+#            built with LLVM=1: the kernel allows Rust with KASAN only
+#            under clang (init/Kconfig: "depends on !KASAN || CC_IS_CLANG")
+#   package  + testbed/kernel-server.config (drivers a real server boots
+#            with), built as Debian packages (make bindeb-pkg)
+set_variant() {
+	VARIANT=$1
+	KFRAGS=("$TESTBED/kernel.config")
+	KMAKE=()
+	case "$VARIANT" in
+	"") KDIR=$CACHE ;;
+	debug)
+		KDIR=$CACHE/debug
+		KFRAGS+=("$TESTBED/kernel-debug.config")
+		KMAKE=(LLVM=1)
+		# KASAN and lockdep under TCG: every step takes about 3 times longer
+		[ -n "${LUNATIK_TIMEOUT:-}" ] || GUEST_TIMEOUT=$((GUEST_TIMEOUT * 3))
+		SUITE_TIMEOUT=${SUITE_TIMEOUT:-2700}
+		;;
+	package)
+		KDIR=$CACHE/package
+		KFRAGS+=("$TESTBED/kernel-server.config")
+		;;
+	*) die "unknown kernel variant '$VARIANT'" ;;
+	esac
+	SRC=$KDIR/linux   # patched source tree with module/ and lua/ overlaid
+	OBJ=$KDIR/build   # kernel build output (make O=)
+	STAMPS=$KDIR/stamps
+	BZIMAGE=$OBJ/arch/x86/boot/bzImage
+	MODULE_KO=$OBJ/lib/lunatik/lunatik_ng.ko
+	TEST_KMOD=$KDIR/kmod/pnfs_test_policy.ko
+}
 
 export PATH=$VENV/bin:$HOME/.cargo/bin:$PATH
 

@@ -12,6 +12,12 @@ BENCH_SUITES="bench"
 # descheduled by the host stretches the timed checks (umount, recalls, the
 # Lua lock's bounded wait).
 TWO_GUESTS=("module engine syscall pnfs contention deploy" "policy scale pynfs")
+# The fuzzer and the fault storm run this long in the test command; the
+# debug variant (test --debug) runs them for 10 and 5 minutes.
+DEFAULT_FUZZ_SECS=60
+DEFAULT_STORM_SECS=60
+DEBUG_FUZZ_SECS=600
+DEBUG_STORM_SECS=300
 
 RESULTS_PASS=0
 RESULTS_FAIL=0
@@ -145,7 +151,7 @@ run_guest_suites() {
 		fi
 		mkdir -p "$dir"
 		dirs+=("$dir")
-		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} $TESTBED/guest/run-suites $dir $share"
+		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} FUZZ_SECS=$FUZZ_SECS FUZZ_SEED=${FUZZ_SEED:-} STORM_SECS=$STORM_SECS STORM_SEED=${STORM_SEED:-} $TESTBED/guest/run-suites $dir $share"
 		step "${names[i - 1]}: boot and run suites: $share" guest_run "$accel" "$dir" "$dir/console.log" "$cmd" &
 		pids+=($!)
 	done
@@ -190,40 +196,115 @@ summary() {
 	[ "$RESULTS_FAIL" = 0 ]
 }
 
+# suite_durations: how long the fuzzer and the storm run, for this variant.
+suite_durations() {
+	if [ "$VARIANT" = debug ]; then
+		FUZZ_SECS=${FUZZ_SECS:-$DEBUG_FUZZ_SECS}
+		STORM_SECS=${STORM_SECS:-$DEBUG_STORM_SECS}
+	else
+		FUZZ_SECS=${FUZZ_SECS:-$DEFAULT_FUZZ_SECS}
+		STORM_SECS=${STORM_SECS:-$DEFAULT_STORM_SECS}
+	fi
+}
+
 do_test() {
-	local shares=("$*") start
+	local shares=() start bench= package=${LUNATIK_PACKAGE:-} a suites=()
 	case "$GUESTS" in
 	1 | 2) ;;
 	*) die "LUNATIK_GUESTS must be 1 or 2 (is '$GUESTS')" ;;
 	esac
-	local bench=
-	if [ $# = 0 ]; then
+	# "package" is not a guest suite: the kernel and tools packages, built
+	# and tested only when asked (it builds a second kernel).
+	for a in "$@"; do
+		if [ "$a" = package ]; then package=1; else suites+=("$a"); fi
+	done
+	if [ ${#suites[@]} -gt 0 ]; then
+		shares=("${suites[*]}")
+	elif [ $# = 0 ]; then
 		shares=("$DEFAULT_SUITES")
 		[ "$GUESTS" != 2 ] || shares=("${TWO_GUESTS[@]}")
-		bench=$BENCH_SUITES
+		# figures from a debug kernel mean nothing
+		[ "$VARIANT" = debug ] || bench=$BENCH_SUITES
 	fi
+	suite_durations
 	start=$(date +%s)
 	step "setup" do_setup
 	new_run_dir
 	cd "$REPO"
 	run_host_checks
-	if (do_build) && step "build the userspace tools (lunatik, guest tests)" build_tools; then
-		record pass "build: kernel and module"
-		run_guest_suites "${shares[@]}"
-		[ -z "$bench" ] || bench_boot "$bench"
-	else
-		record fail "build: kernel and module (see the output above)"
+	if [ ${#shares[@]} -gt 0 ]; then
+		if (do_build) && step "build the userspace tools (lunatik, guest tests)" build_tools; then
+			record pass "build: ${VARIANT:+$VARIANT }kernel and module"
+			run_guest_suites "${shares[@]}"
+			[ -z "$bench" ] || bench_boot "$bench"
+		else
+			record fail "build: ${VARIANT:+$VARIANT }kernel and module (see the output above)"
+		fi
 	fi
-	echo "total time: $(($(date +%s) - start)) s"
+	[ -z "$package" ] || run_package_tests
+	echo "total time: $(($(date +%s) - start)) s${VARIANT:+ ($VARIANT kernel)}"
 	summary
 }
 
 do_guest_test() {
 	[ $# -gt 0 ] || die "guest-test needs suite names (see testbed/guest/suites)"
+	suite_durations
 	step "setup" do_setup >/dev/null
 	new_run_dir
 	do_build
 	step "build the userspace tools (lunatik, guest tests)" build_tools
 	run_guest_suites "$*"
 	summary
+}
+
+# package: the kernel packages (the package variant) and the tools package,
+# gathered in $PACKAGES.
+PACKAGES=$CACHE/packages
+
+do_package() {
+	set_variant package
+	do_build_package
+	rm -rf "$PACKAGES"
+	mkdir -p "$PACKAGES"
+	# shellcheck disable=SC2046 # one path per line, no spaces
+	cp $(kernel_debs) "$PACKAGES/"
+	step "build the tools package" build_tools_deb "$PACKAGES"
+	note "packages in $PACKAGES (on a server: apt install ./*.deb):"
+	(cd "$PACKAGES" && du -h ./*.deb)
+}
+
+# unpack_packaged_kernel: the kernel image and the engine module exactly as
+# the linux-image package installs them, for the testbed to boot.
+unpack_packaged_kernel() {
+	local root=$KDIR/unpacked deb
+	deb=$(ls "$PACKAGES"/linux-image-*_amd64.deb)
+	rm -rf "$root"
+	dpkg-deb -x "$deb" "$root"
+	BZIMAGE=$(ls "$root"/boot/vmlinuz-*)
+	MODULE_KO=$(find "$root/lib/modules" -name lunatik_ng.ko)
+	[ -f "$BZIMAGE" ] && [ -f "$MODULE_KO" ] ||
+		die "$(basename "$deb") has no /boot/vmlinuz-* or lunatik_ng.ko"
+	note "packaged kernel: ${BZIMAGE#"$root"}, module: ${MODULE_KO#"$root"}"
+}
+
+# run_package_tests: build the packages, check their contents, install the
+# tools into a fresh Debian root, and boot the packaged kernel through the
+# module and syscall suites.
+run_package_tests() {
+	local main=$RUN
+	if ! (do_package); then
+		record fail "package: build the kernel and tools packages (see the output above)"
+		return
+	fi
+	record pass "package: kernel and tools packages built ($(ls "$PACKAGES"/*.deb | wc -l) in $PACKAGES)"
+	set_variant package
+	host_check "package: no installed path is one of modern Lunatik's" \
+		package_contents_test "$PACKAGES"/*.deb
+	host_check "package: the tools install into a fresh Debian root; --help, --version, man" \
+		tools_install_test "$PACKAGES"/lunatik-ng-tools_*.deb
+	unpack_packaged_kernel
+	RUN=$main/package
+	mkdir -p "$RUN"
+	GUEST_LABEL="packaged kernel" run_guest_suites "module syscall"
+	RUN=$main
 }
