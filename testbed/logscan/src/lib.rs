@@ -6,6 +6,12 @@
 //! kernel's report markers; a test that merely prints "WARNING:" does not
 //! fail the run. kmemleak's debugfs report has no timestamps: its
 //! `unreferenced object` lines are recognised anywhere.
+//!
+//! The debug kernel (testbed/kernel-debug.config) adds detectors whose
+//! reports start with their own headers, some under a generic "BUG:" or
+//! "WARNING:" and one (list corruption) on the line before its WARNING:
+//! each header is named for the detector that printed it, so a reader
+//! knows at once which check fired.
 
 /// What a flagged line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +26,17 @@ pub enum Kind {
     HungTask,
     Panic,
     Ubsan,
+    Kfence,
+    /// lockdep: lock order, IRQ safety, recursion, wait context
+    Lockdep,
+    /// a sleep, or a check for one, where the kernel must not sleep
+    AtomicSleep,
+    /// PROVE_RCU: an RCU-protected pointer used outside its protection
+    RcuUsage,
+    /// DEBUG_LIST: a list whose links do not agree
+    ListCorruption,
+    /// WQ_WATCHDOG: a worker pool that made no progress
+    WorkqueueLockup,
 }
 
 impl Kind {
@@ -35,6 +52,12 @@ impl Kind {
             Kind::HungTask => "hung task",
             Kind::Panic => "kernel panic",
             Kind::Ubsan => "UBSAN report",
+            Kind::Kfence => "KFENCE report",
+            Kind::Lockdep => "lockdep report",
+            Kind::AtomicSleep => "sleep in atomic context",
+            Kind::RcuUsage => "suspicious RCU usage",
+            Kind::ListCorruption => "list corruption",
+            Kind::WorkqueueLockup => "workqueue lockup",
         }
     }
 }
@@ -47,10 +70,50 @@ pub struct Finding {
     pub text: String,
 }
 
-/// Markers searched in kernel message text, first match wins.
+/// Markers searched in kernel message text, first match wins: the
+/// detectors' own headers come before the generic "BUG:" and "WARNING:"
+/// that most of them start with.
 const KERNEL_MARKERS: &[(&str, Kind)] = &[
+    // mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c
     ("KASAN:", Kind::Kasan),
+    ("KFENCE:", Kind::Kfence),
     ("UBSAN:", Kind::Ubsan),
+    // kernel/locking/lockdep.c: the header of each report
+    (
+        "possible circular locking dependency detected",
+        Kind::Lockdep,
+    ),
+    ("possible recursive locking detected", Kind::Lockdep),
+    ("inconsistent lock state", Kind::Lockdep),
+    (
+        "possible irq lock inversion dependency detected",
+        Kind::Lockdep,
+    ),
+    ("-unsafe lock order detected", Kind::Lockdep),
+    ("BUG: Invalid wait context", Kind::Lockdep),
+    ("bad unlock balance detected", Kind::Lockdep),
+    ("bad contention detected", Kind::Lockdep),
+    ("held lock freed", Kind::Lockdep),
+    ("lock held when returning to user space", Kind::Lockdep),
+    ("Nested lock was not taken", Kind::Lockdep),
+    ("still has locks held", Kind::Lockdep),
+    ("chain_key collision", Kind::Lockdep),
+    ("trying to register non-static key", Kind::Lockdep),
+    ("suspicious RCU usage", Kind::RcuUsage),
+    // kernel/sched/core.c (DEBUG_ATOMIC_SLEEP)
+    (
+        "sleeping function called from invalid context",
+        Kind::AtomicSleep,
+    ),
+    ("scheduling while atomic", Kind::AtomicSleep),
+    ("BUG: assuming atomic context", Kind::AtomicSleep),
+    ("BUG: assuming non migratable context", Kind::AtomicSleep),
+    // lib/list_debug.c: the message of a WARN (BUG_ON_DATA_CORRUPTION off)
+    ("list_add corruption", Kind::ListCorruption),
+    ("list_add double add", Kind::ListCorruption),
+    ("list_del corruption", Kind::ListCorruption),
+    // kernel/workqueue.c
+    ("BUG: workqueue lockup", Kind::WorkqueueLockup),
     ("Oops", Kind::Oops),
     ("BUG:", Kind::Bug),
     ("WARNING:", Kind::Warning),
@@ -243,9 +306,141 @@ mod tests {
         assert!(kinds(&sample("rcustall.log")).contains(&Kind::RcuStall));
     }
 
+    /// The first flagged line of a sample: the header of its report.
+    fn header(name: &str) -> Finding {
+        let f = scan(&sample(name));
+        assert!(!f.is_empty(), "{name}: nothing flagged");
+        f[0].clone()
+    }
+
+    /// A sample's report is flagged at its header with `kind`, the header
+    /// holds `text`, and no other line of it is taken for another detector.
+    fn assert_report(name: &str, kind: Kind, text: &str) {
+        let h = header(name);
+        assert_eq!(h.kind, kind, "{name}: {h:?}");
+        assert!(h.text.contains(text), "{name}: {h:?}");
+        let generic = [Kind::Bug, Kind::Warning, Kind::CallTrace];
+        for f in scan(&sample(name)) {
+            assert!(f.kind == kind || generic.contains(&f.kind), "{name}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn clean_debug_boot_log_passes() {
+        // the detectors' banners: kasan:, kfence:, lockdep's, RCU's self tests
+        assert_eq!(scan(&sample("clean-debug.log")), vec![]);
+    }
+
     #[test]
     fn kasan_fails() {
-        assert_eq!(kinds(&sample("kasan.log"))[0], Kind::Kasan);
+        assert_report("kasan.log", Kind::Kasan, "BUG: KASAN: slab-out-of-bounds");
+    }
+
+    #[test]
+    fn kfence_fails() {
+        assert_report(
+            "kfence.log",
+            Kind::Kfence,
+            "BUG: KFENCE: out-of-bounds read",
+        );
+    }
+
+    #[test]
+    fn ubsan_fails() {
+        assert_report("ubsan.log", Kind::Ubsan, "UBSAN: array-index-out-of-bounds");
+        assert_report("ubsan-shift.log", Kind::Ubsan, "UBSAN: shift-out-of-bounds");
+    }
+
+    #[test]
+    fn lockdep_fails() {
+        assert_report(
+            "lockdep.log",
+            Kind::Lockdep,
+            "WARNING: possible circular locking dependency detected",
+        );
+    }
+
+    #[test]
+    fn sleep_in_atomic_context_fails() {
+        assert_report(
+            "atomic-sleep.log",
+            Kind::AtomicSleep,
+            "BUG: sleeping function called from invalid context",
+        );
+    }
+
+    #[test]
+    fn suspicious_rcu_usage_fails() {
+        assert_report(
+            "rcu-usage.log",
+            Kind::RcuUsage,
+            "WARNING: suspicious RCU usage",
+        );
+    }
+
+    #[test]
+    fn list_corruption_fails() {
+        // the message comes before the WARNING it is printed with
+        assert_report(
+            "list-corruption.log",
+            Kind::ListCorruption,
+            "list_add corruption. next->prev should be prev",
+        );
+        assert!(kinds(&sample("list-corruption.log")).contains(&Kind::Warning));
+    }
+
+    #[test]
+    fn workqueue_lockup_fails() {
+        assert_report(
+            "wq-lockup.log",
+            Kind::WorkqueueLockup,
+            "BUG: workqueue lockup - pool",
+        );
+    }
+
+    #[test]
+    fn every_debug_report_header_is_named_for_its_detector() {
+        // one header of each report the debug kernel's detectors print,
+        // as the 6.12 sources format it
+        let headers = [
+            ("BUG: KASAN: slab-use-after-free in lua_close+0x1c/0x90", Kind::Kasan),
+            ("BUG: KASAN: double-free in kfree+0x5d/0x1a0", Kind::Kasan),
+            ("KASAN: null-ptr-deref in range [0x0000000000000008-0x000000000000000f]", Kind::Kasan),
+            ("BUG: KFENCE: use-after-free read in lua_gc+0x2a/0x80", Kind::Kfence),
+            ("BUG: KFENCE: memory corruption in kfree+0x5d/0x1a0", Kind::Kfence),
+            ("BUG: KFENCE: invalid free in kfree+0x5d/0x1a0", Kind::Kfence),
+            ("UBSAN: invalid-load in lib/lunatik/lua/core/lvm.c:12:3", Kind::Ubsan),
+            ("WARNING: possible circular locking dependency detected", Kind::Lockdep),
+            ("WARNING: possible recursive locking detected", Kind::Lockdep),
+            ("WARNING: inconsistent lock state", Kind::Lockdep),
+            ("WARNING: possible irq lock inversion dependency detected", Kind::Lockdep),
+            ("WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected", Kind::Lockdep),
+            ("WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected", Kind::Lockdep),
+            ("[ BUG: Invalid wait context ]", Kind::Lockdep),
+            ("WARNING: bad unlock balance detected!", Kind::Lockdep),
+            ("WARNING: bad contention detected!", Kind::Lockdep),
+            ("WARNING: held lock freed!", Kind::Lockdep),
+            ("WARNING: lock held when returning to user space!", Kind::Lockdep),
+            ("WARNING: Nested lock was not taken", Kind::Lockdep),
+            ("WARNING: nfsd/115 still has locks held!", Kind::Lockdep),
+            ("WARNING: chain_key collision", Kind::Lockdep),
+            ("INFO: trying to register non-static key.", Kind::Lockdep),
+            ("WARNING: suspicious RCU usage", Kind::RcuUsage),
+            ("BUG: sleeping function called from invalid context at mm/slub.c:4136", Kind::AtomicSleep),
+            ("BUG: scheduling while atomic: nfsd/115/0x00000002", Kind::AtomicSleep),
+            ("BUG: assuming atomic context at kernel/rcu/tree.c:101", Kind::AtomicSleep),
+            ("list_add corruption. prev is NULL.", Kind::ListCorruption),
+            ("list_add double add: new=ffff888004a1c050, prev=ffff888004a1c050, next=ffff888004a1c060.", Kind::ListCorruption),
+            ("list_del corruption, ffff888004a1c050->next is LIST_POISON1 (dead000000000100)", Kind::ListCorruption),
+            ("list_del corruption. prev->next should be ffff888004a1c050, but was ffff888004a1c060. (prev=ffff888004a1c070)", Kind::ListCorruption),
+            ("BUG: workqueue lockup - pool cpus=0-1 flags=0x4 nice=0 stuck for 31s!", Kind::WorkqueueLockup),
+        ];
+        for (text, kind) in headers {
+            let line = format!("[   61.000000] {text}");
+            assert_eq!(classify(&line), Some(kind), "{line}");
+            // a test that prints it is not the kernel
+            assert_eq!(classify(text), None, "{text}");
+        }
     }
 
     #[test]
