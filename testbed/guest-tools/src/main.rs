@@ -9,9 +9,12 @@
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
 //!   lunatik-guest-tests storm SECONDS CALLERS [KIND] (long, failing, normal calls)
 //!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
+//!   lunatik-guest-tests fuzz SECONDS SEED [args|programs|all] [COUNT]
+//!                                        (SECONDS 0: COUNT sub-seeds from SEED, printed)
 
 mod bench;
 mod cycles;
+mod fuzz;
 mod scripts;
 mod sys;
 mod syscall;
@@ -38,12 +41,13 @@ fn main() {
             num(2, 1),
             if arg(3).is_empty() { "all" } else { arg(3) },
         ),
+        "fuzz" => fuzz::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm, fuzz");
             std::process::exit(2);
         }
     }
