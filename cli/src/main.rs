@@ -74,7 +74,12 @@ enum Command {
     },
     /// The manual page (roff), generated from these definitions.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Write the pages into this folder instead: lunatik-ng.1 and one
+        /// per subcommand (lunatik-ng-pnfs-load.1, ...), as packaged.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Shell completions, generated from these definitions.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
@@ -173,11 +178,18 @@ fn main() -> ExitCode {
             println!("{}", if *json { s.json() } else { s.text() });
             return ExitCode::SUCCESS;
         }
-        Command::Man => {
+        Command::Man { dir } => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            return match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+            let res = match dir {
+                Some(dir) => clap_mangen::generate_to(cmd, dir),
+                None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+            };
+            return match res {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::from(EXIT_SYSTEM as u8),
+                Err(e) => {
+                    eprintln!("lunatik-ng: man: {e}");
+                    ExitCode::from(EXIT_SYSTEM as u8)
+                }
             };
         }
         Command::Completions { shell } => {
@@ -190,7 +202,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Apply { .. }
         | Command::Status { .. }
-        | Command::Man
+        | Command::Man { .. }
         | Command::Completions { .. } => {
             unreachable!("handled above")
         }

@@ -41,3 +41,29 @@ fn completions_for_each_shell_know_the_commands() {
         assert!(c.contains("apply") && c.contains("status"), "{shell}: {c}");
     }
 }
+
+#[test]
+fn man_dir_writes_one_page_per_command_and_none_for_hidden_ones() {
+    let dir = std::env::temp_dir().join(format!("lunatik-ng-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    run(&["man", "--dir", dir.to_str().unwrap()]);
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let want = [
+        "lunatik-ng-apply.1",
+        "lunatik-ng-eval.1",
+        "lunatik-ng-pnfs-eval.1",
+        "lunatik-ng-pnfs-load.1",
+        "lunatik-ng-pnfs-show.1",
+        "lunatik-ng-pnfs-unload.1",
+        "lunatik-ng-pnfs.1",
+        "lunatik-ng-run.1",
+        "lunatik-ng-status.1",
+        "lunatik-ng.1",
+    ];
+    assert_eq!(pages, want);
+}

@@ -102,7 +102,12 @@ enum Command {
     },
     /// The manual page (roff), generated from these definitions.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Write the pages into this folder instead: layout-sim.1 and one
+        /// per subcommand (layout-sim-check.1, ...), as packaged.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Shell completions, generated from these definitions.
     #[command(hide = true)]
     Completions { shell: clap_complete::Shell },
@@ -353,9 +358,14 @@ fn main() -> ExitCode {
             fh,
         } => decide(policy, *servers, fh),
         Command::Bench { layouts } => bench(layouts),
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut std::io::stdout())
-            .map_err(|e| e.to_string()),
+        Command::Man { dir } => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match dir {
+                Some(dir) => clap_mangen::generate_to(cmd, dir),
+                None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+            }
+            .map_err(|e| e.to_string())
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "layout-sim", &mut std::io::stdout());
