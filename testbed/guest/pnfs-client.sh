@@ -427,6 +427,45 @@ phase_create() {
 	umount "$PNFS_MNT"
 }
 
+# phase_churn DIR WRITERS BUDGET SEED: WRITERS processes write, rewrite and
+# read back files in DIR (testbed/guest/storm-writer.py, BUDGET bytes each)
+# until $WORK/DIR/stop exists; their manifests and counts are in $WORK/DIR.
+phase_churn() {
+	local dir=$1 n=$2 budget=$3 seed=$4 p pids=() bad=0
+	mount_pnfs || { ok 1 "mount -o vers=4.1"; return; }
+	mkdir -p "$PNFS_MNT/$dir" "$WORK/$dir"
+	for p in $(seq "$n"); do
+		python3 "$GUEST/storm-writer.py" "$PNFS_MNT/$dir" "$p" $((seed * 100 + p)) \
+			"$budget" "$WORK/$dir" 2>"$WORK/$dir/w$p.err" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	ok $bad "$n writers ran until told to stop ($bad died: their errors in $WORK/$dir/w*.err)"
+	[ $bad = 0 ] || diag "$(cat "$WORK/$dir"/w*.err | tail -n 20)"
+	umount "$PNFS_MNT"
+}
+
+# phase_sums LIST BYTES: LIST has "SHA256  PATH" lines (PATH from the
+# export's root), BYTES the sum of their sizes; each file reads back with
+# its checksum through a fresh mount with cold caches, and on the server.
+phase_sums() {
+	local list=$1 bytes=$2 n bad where
+	mount_pnfs || { ok 1 "mount -o vers=4.1"; return; }
+	n=$(wc -l <"$list")
+	echo 3 >/proc/sys/vm/drop_caches
+	for where in "$PNFS_MNT" "$PNFS_EXPORT"; do
+		(cd "$where" && sha256sum -c --quiet "$list") >"$list.bad" 2>&1
+		bad=$(grep -c ': FAILED' "$list.bad")
+		if [ "$where" = "$PNFS_MNT" ]; then
+			ok "$bad" "$bad files lost or corrupted ($n files, $bytes bytes): each reads back with its checksum through a fresh mount, cold caches"
+		else
+			ok "$bad" "$bad files lost or corrupted on the server's filesystem ($n files, $bytes bytes)"
+		fi
+		[ "$bad" = 0 ] || diag "$(head -n 20 "$list.bad")"
+	done
+	umount "$PNFS_MNT"
+}
+
 # Each phase is marked in the kernel log: the console's timestamps show where
 # the time goes.
 echo "guest: pnfs-client ${*:1:3}" >/dev/kmsg
