@@ -2,7 +2,7 @@
 # test: host checks, guest suites, log scan and the summary.
 
 # Guest suites run in this order by default (testbed/guest/suites/NAME.sh).
-DEFAULT_SUITES="module engine syscall pnfs policy contention scale deploy pynfs"
+DEFAULT_SUITES="module engine syscall pnfs policy contention scale deploy fuzz storm pynfs"
 # Suites that measure, run afterwards in a boot of their own with
 # kmemleak=off: kmemleak's tracking is most of the cost of a call under TCG.
 BENCH_SUITES="bench"
@@ -11,7 +11,7 @@ BENCH_SUITES="bench"
 # cores: two guests of 2 vCPUs on 2 cores run no faster in all, and a vCPU
 # descheduled by the host stretches the timed checks (umount, recalls, the
 # Lua lock's bounded wait).
-TWO_GUESTS=("module engine syscall pnfs contention deploy" "policy scale pynfs")
+TWO_GUESTS=("module engine syscall pnfs contention deploy fuzz" "policy scale storm pynfs")
 # The fuzzer and the fault storm run this long in the test command; the
 # debug variant (test --debug) runs them for 10 and 5 minutes.
 DEFAULT_FUZZ_SECS=60

@@ -13,7 +13,7 @@
 . "$GUEST/pnfs-env.sh"
 . "$GUEST/bin.sh"
 WORK=/tmp/pnfs-work
-STORM_SECS=${STORM_SECS:-20}
+CONTENTION_SECS=${CONTENTION_SECS:-20}
 
 client() { ip netns exec client bash "$GUEST/pnfs-client.sh" "$@"; }
 lstat() { stat_in /sys/module/lunatik_ng/parameters/pnfs_stats "$1"; }
@@ -31,9 +31,9 @@ for callers in 1 2; do
 	lg0=$(layoutgets)
 	np0=$(nfsd_stat policy) nf0=$(nfsd_stat failed) nr0=$(nfsd_stat rejected) nb0=$(nfsd_stat builtin)
 	d0=$(lstat decisions) e0=$(lstat errors) f0=$(lstat fallbacks)
-	"$TOOLS" storm "$STORM_SECS" "$callers" >"$RESULTS/storm-$callers.tap" 2>&1 &
+	"$TOOLS" storm "$CONTENTION_SECS" "$callers" >"$RESULTS/storm-$callers.tap" 2>&1 &
 	storm=$!
-	tap_renumber < <(client storm "storm$callers" "$STORM_SECS" 4 100 /nonexistent 0.6)
+	tap_renumber < <(client storm "storm$callers" "$CONTENTION_SECS" 4 100 /nonexistent 0.6)
 	wait $storm
 	tap_renumber <"$RESULTS/storm-$callers.tap"
 
