@@ -79,7 +79,12 @@ phase_roundrobin() {
 	lg=$(pnfs_mountstat LAYOUTGET)
 	gd=$(pnfs_mountstat GETDEVICEINFO)
 	read -r pr pw < <(pnfs_mountstat events)
-	ok $([ "${lg:-0}" -gt 0 ] && [ "${gd:-0}" -gt 0 ]; echo $?) "mountstats: LAYOUTGET ($lg) and GETDEVICEINFO ($gd) non-zero"
+	# The client sends LAYOUTGET alone or inside the OPEN compound; on a
+	# slow kernel (the debug variant) every one may ride in an OPEN, so the
+	# layouts are counted where nfsd decides them.
+	local decided
+	decided=$(($(nfsd_stat policy) + $(nfsd_stat builtin)))
+	ok $([ "$decided" -gt 0 ] && [ "${gd:-0}" -gt 0 ]; echo $?) "layouts: nfsd decided $decided, the client sent GETDEVICEINFO ($gd; LAYOUTGET alone: $lg)"
 	ok $([ "${pr:-0}" -gt 0 ] && [ "${pw:-0}" -gt 0 ]; echo $?) "mountstats: pNFS READ ($pr) and WRITE ($pw) events non-zero"
 
 	# One transport per address: no trunking.
@@ -118,7 +123,7 @@ phase_roundrobin() {
 	umount "$PNFS_MNT"
 	t1=$(date +%s%N)
 	local ms=$(((t1 - t0) / 1000000))
-	check "umount within 2 s (${ms} ms)" [ "$ms" -lt 2000 ]
+	check "umount within $((2 * ${TIME_SCALE:-1})) s (${ms} ms)" [ "$ms" -lt $((2000 * ${TIME_SCALE:-1})) ]
 }
 
 # phase_policy: the test policy's order {3,1,2} (1-based), 128 KiB stripes.

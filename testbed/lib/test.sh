@@ -151,7 +151,7 @@ run_guest_suites() {
 		fi
 		mkdir -p "$dir"
 		dirs+=("$dir")
-		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} FUZZ_SECS=$FUZZ_SECS FUZZ_SEED=${FUZZ_SEED:-} STORM_SECS=$STORM_SECS STORM_SEED=${STORM_SEED:-} $TESTBED/guest/run-suites $dir $share"
+		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} FUZZ_SECS=$FUZZ_SECS FUZZ_SEED=${FUZZ_SEED:-} STORM_SECS=$STORM_SECS STORM_SEED=${STORM_SEED:-} TIME_SCALE=$TIME_SCALE LUNATIK_PARAMS='$LUNATIK_PARAMS' $TESTBED/guest/run-suites $dir $share"
 		step "${names[i - 1]}: boot and run suites: $share" guest_run "$accel" "$dir" "$dir/console.log" "$cmd" &
 		pids+=($!)
 	done
@@ -198,7 +198,11 @@ summary() {
 
 # suite_durations: how long the fuzzer and the storm run, for this variant.
 suite_durations() {
+	TIME_SCALE=1
+	LUNATIK_PARAMS=
 	if [ "$VARIANT" = debug ]; then
+		TIME_SCALE=4
+		LUNATIK_PARAMS=max_call_ms=60000
 		FUZZ_SECS=${FUZZ_SECS:-$DEBUG_FUZZ_SECS}
 		STORM_SECS=${STORM_SECS:-$DEBUG_STORM_SECS}
 	else

@@ -5,7 +5,8 @@
 . "$GUEST/tap.sh"
 . "$GUEST/bin.sh"
 
-insmod "$LUNATIK_KO" || { echo "1..1"; echo "not ok 1 - insmod lunatik_ng.ko"; exit 1; }
+# shellcheck disable=SC2086 # LUNATIK_PARAMS: words
+insmod "$LUNATIK_KO" $LUNATIK_PARAMS || { echo "1..1"; echo "not ok 1 - insmod lunatik_ng.ko"; exit 1; }
 tap_renumber < <("$TOOLS" examples "$REPO/docs/lua-api.md")
 tap_renumber < <("$TOOLS" hostile "$REPO/lua/tests/hostile.lua")
 

@@ -26,7 +26,8 @@ check "without the module: the CLI says to load it" grep -q "insmod lunatik_ng.k
 check "without the module: the syscall gives ENOSYS" \
 	python3 -c 'import ctypes,sys; l=ctypes.CDLL(None,use_errno=True); b=ctypes.create_string_buffer(8); r=l.syscall(350,b"return 1",8,b,8); sys.exit(0 if r==-1 and ctypes.get_errno()==38 else 1)'
 
-insmod "$LUNATIK_KO" || { tap_plan; exit 1; }
+# shellcheck disable=SC2086 # LUNATIK_PARAMS: words
+insmod "$LUNATIK_KO" $LUNATIK_PARAMS || { tap_plan; exit 1; }
 expect_cli "lunatik eval 'return type({123})' prints table" 0 "table" "$LUNATIK" eval 'return type({123})'
 expect_cli "the README's buffer example" 0 "16	100	255" "$LUNATIK" eval \
 	'buf = buffer.new(16) buf[1] = 100 buf[16] = 255 return #buf, buf[1], buf[16]'
