@@ -4,7 +4,9 @@
 DEFAULT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/lunatik-ng
 DEFAULT_MEM=2G
 DEFAULT_CPUS=2
-DEFAULT_TIMEOUT=1500
+# One boot runs every suite: about 15 minutes under TCG on 2 cores, more on
+# a loaded machine.
+DEFAULT_TIMEOUT=2700
 DEFAULT_JOBS=$(($(nproc) + 1))
 
 CACHE=${LUNATIK_CACHE:-$DEFAULT_CACHE}
