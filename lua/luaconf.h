@@ -138,5 +138,10 @@ int lunatik_snprintf(char *s, size_t sz, const char *fmt, ...);
  */
 void lunatik_charge(struct lua_State *L, size_t units);
 void lunatik_account(struct lua_State *L, size_t units);
+/*
+ * Nonzero once the entry was stopped a second time (vm.rs, "once stopped,
+ * stopped"): no error is recovered inside a coroutine any more.
+ */
+int lunatik_unwinding(struct lua_State *L);
 
 #endif

@@ -116,7 +116,7 @@ impl RegistryKey {
         RegistryKey { _slot: 0 }
     }
 
-    fn addr(&'static self) -> *const c_void {
+    pub(crate) fn addr(&'static self) -> *const c_void {
         core::ptr::from_ref(self).cast()
     }
 }

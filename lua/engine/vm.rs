@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use crate::ffi;
 use crate::host::Host;
 use crate::libs;
-use crate::lua::{self, Call, Lua, Result};
+use crate::lua::{self, Call, Lua, RegistryKey, Result};
 use crate::platform;
 
 /// Instructions between two calls of the count hook.
@@ -89,7 +89,10 @@ pub struct Vm {
     hook_period: Cell<c_int>,
     /// Whether C-level work is charged (off only to measure its cost).
     charging: Cell<bool>,
-    stop: Cell<Option<&'static CStr>>,
+    stop: Cell<Option<&'static Reason>>,
+    /// The entry was stopped again after a pcall caught its stop: it is
+    /// only unwinding now (`lunatik_unwinding`).
+    unwinding: Cell<bool>,
     /// The hook was set to fire at the next instruction (`lunatik_account`).
     early: Cell<bool>,
     /// The field names of decisions, interned by `open` (lua/lunatik_fast.c).
@@ -110,9 +113,26 @@ unsafe impl Send for Vm {}
 
 const TWO_THREADS_MSG: &[u8] =
     b"lunatik: two threads inside one Lua state (its lock was bypassed); stopping before it corrupts memory\n";
-const BUDGET_MSG: &CStr = c"instruction budget exhausted (see lunatik_ng's max_instructions)";
-const TIME_MSG: &CStr = c"CPU time limit exceeded (see lunatik_ng's max_call_ms)";
-const KILLED_MSG: &CStr = c"interrupted by a fatal signal";
+
+/// Why an entry stops: its message, and the registry slot where
+/// `open_libs` keeps it as a Lua string (see `stop`).
+struct Reason {
+    msg: &'static CStr,
+    key: RegistryKey,
+}
+
+static BUDGET: Reason = Reason {
+    msg: c"instruction budget exhausted (see lunatik_ng's max_instructions)",
+    key: RegistryKey::new(),
+};
+static TIME: Reason = Reason {
+    msg: c"CPU time limit exceeded (see lunatik_ng's max_call_ms)",
+    key: RegistryKey::new(),
+};
+static KILLED: Reason = Reason {
+    msg: c"interrupted by a fatal signal",
+    key: RegistryKey::new(),
+};
 
 /// The `Vm` of a running state, from its extra space.
 fn vm_of<'a>(l: *mut ffi::lua_State) -> &'a Vm {
@@ -177,6 +197,7 @@ impl Vm {
             hook_period: Cell::new(HOOK_PERIOD),
             charging: Cell::new(true),
             stop: Cell::new(None),
+            unwinding: Cell::new(false),
             early: Cell::new(false),
             keys: Cell::new([ptr::null(); ffi::LUNATIK_NKEYS]),
             buffer_mt: Cell::new(ptr::null()),
@@ -272,6 +293,7 @@ impl Vm {
         self.steps_left.set(budget.instructions);
         self.pending.set(0);
         self.stop.set(None);
+        self.unwinding.set(false);
         self.early.set(false);
         // The main thread's period may be 1 (an early checkpoint, or a
         // stopped entry); other threads are set back by their next hook.
@@ -316,7 +338,7 @@ impl Vm {
 
     /// The checkpoint of the budget: folds the pending charges in, yields
     /// the CPU, and says why the entry must stop, if it must.
-    fn checkpoint(&self) -> Option<&'static CStr> {
+    fn checkpoint(&self) -> Option<&'static Reason> {
         if self.owner.load(Ordering::Relaxed) != platform::current_thread() {
             platform::fatal(TWO_THREADS_MSG);
         }
@@ -325,14 +347,16 @@ impl Vm {
         self.steps_left.set(left);
         platform::resched();
         if let Some(why) = self.stop.get() {
+            // A pcall caught the stop and the entry went on.
+            self.unwinding.set(true);
             return Some(why);
         }
         let why = if left <= 0 {
-            Some(BUDGET_MSG)
+            Some(&BUDGET)
         } else if platform::cpu_ns() > self.deadline_ns.get() {
-            Some(TIME_MSG)
+            Some(&TIME)
         } else if platform::killed() {
-            Some(KILLED_MSG)
+            Some(&KILLED)
         } else {
             None
         };
@@ -370,6 +394,7 @@ impl Drop for Vm {
         self.steps_left.set(budget.instructions);
         self.pending.set(0);
         self.stop.set(None);
+        self.unwinding.set(false);
         self.early.set(false);
         set_period(self.l.as_ptr(), self.hook_period.get());
         self.deadline_ns
@@ -391,6 +416,10 @@ fn open_libs(lua: &mut Lua<'_>, _: &mut ()) -> Result<c_int> {
     lua.new_metatable(libs::buffer::TNAME);
     vm.buffer_mt.set(lua.to_pointer(-1));
     lua.pop(1);
+    for why in [&BUDGET, &TIME, &KILLED] {
+        lua.push_bytes(why.msg.to_bytes());
+        lua.set_registry_key(&why.key);
+    }
     Ok(0)
 }
 
@@ -442,15 +471,24 @@ unsafe extern "C" fn alloc(
 }
 
 /// Raises the reason of a checkpoint that stopped the entry (`lua_error`
-/// does not return).
+/// does not return). Its message is the string `open_libs` anchored:
+/// pushing it allocates nothing, so a state at its memory cap stops as
+/// cheaply as any other (a new string there failed, after a full
+/// emergency collection, at every instruction of a stopped entry).
 ///
 /// # Safety
 /// `l` is a running thread, inside a protected call, in a place where the
 /// core allows an error; the frames it jumps over own nothing.
-unsafe fn stop(l: *mut ffi::lua_State, why: &'static CStr) {
-    // SAFETY: per the contract.
+unsafe fn stop(l: *mut ffi::lua_State, why: &'static Reason) {
+    // SAFETY: per the contract; a slot is free for the message, as for
+    // any error (the hook has LUA_MINSTACK, a C function its own), and
+    // popping the nil of a state not yet opened closes nothing.
     unsafe {
-        ffi::lua_pushstring(l, why.as_ptr());
+        let key = why.key.addr();
+        if ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key) != ffi::LUA_TSTRING {
+            ffi::lua_settop(l, -2);
+            ffi::lua_pushstring(l, why.msg.as_ptr());
+        }
         ffi::lua_error(l);
     }
 }
@@ -464,6 +502,10 @@ fn set_period(l: *mut ffi::lua_State, period: c_int) {
 
 /// The count hook: every `hook_period` instructions (the thread's count:
 /// 1 when `lunatik_account` asked for an early checkpoint), a checkpoint.
+/// The count runs on across coroutines: a coroutine resumed or closed
+/// starts from its resumer's count and hands it back
+/// (lua/patches/16-ldo-one-hook-count-across-coroutines.patch), so no
+/// coroutine runs unseen for want of a full period of its own.
 ///
 /// Once an entry was stopped and went on (a pcall caught the error), the
 /// next stop makes its thread's hook fire at every instruction: the first
@@ -537,4 +579,17 @@ pub unsafe extern "C" fn lunatik_account(l: *mut ffi::lua_State, units: usize) {
         // even from a signal handler: it only sets the thread's fields).
         set_period(l, 1);
     }
+}
+
+/// Whether the entry running in the state of `l` was stopped again after a
+/// pcall caught its stop: then the core no longer recovers an error at the
+/// pcalls inside a coroutine (lua/patches/18-ldo-stopped-coroutines-end.patch),
+/// so a stopped coroutine ends in one step, not in one catch per level of
+/// a stack that earlier entries may have built.
+///
+/// # Safety
+/// `l` is a thread of a state made by [`Vm::open`], during an entry.
+#[no_mangle]
+pub unsafe extern "C" fn lunatik_unwinding(l: *mut ffi::lua_State) -> c_int {
+    c_int::from(vm_of(l).unwinding.get())
 }

@@ -99,6 +99,30 @@ pub fn cpu_ns() -> u64 {
         .as_nanos() as u64
 }
 
+/// The CPU time this thread has used, for tests that compare an entry with
+/// its bound: the bound is kept by the clock of [`cpu_ns`], and on a busy
+/// machine an entry's wall time also holds the time it waited for a CPU.
+pub fn thread_cpu_time() -> std::time::Duration {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: std::ffi::c_long,
+        tv_nsec: std::ffi::c_long,
+    }
+    extern "C" {
+        fn clock_gettime(clock: std::ffi::c_int, ts: *mut Timespec) -> std::ffi::c_int;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: std::ffi::c_int = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// The kernel stops a call whose caller got a fatal signal; a userspace
 /// process that gets one is gone anyway.
 pub fn killed() -> bool {

@@ -89,3 +89,100 @@ local mt = {}
 local o = setmetatable({}, mt)
 mt.__call = o
 return o()
+
+-- A stopped entry unwinds: every pcall, handler, __close and finalizer on
+-- its stack meets the stop once more, so each must cost little, and no
+-- coroutine may run long before its first checkpoint (lua/patches/14 to 18;
+-- docs/lua-api.md, "Once stopped, stopped"). Found by the program fuzzer
+-- (seed 1000330) and grown from it; lua/tests/limits.rs also runs these with
+-- a short time bound and memory to spare:
+
+-- case: pcall recursion inside a coroutine, stopped deep | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local co = coroutine.create(function()
+  local function f() while true do pcall(f) end end
+  pcall(f)
+end)
+local ok, e = coroutine.resume(co)
+error(e, 0)
+
+-- case: pcall recursion inside a coroutine, two calls a level | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local function f() pcall(f) pcall(f) end
+coroutine.wrap(function() f() end)()
+
+-- case: xpcall recursion inside a coroutine, a handler at every level | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local function h(e) local n = 0 for i = 1, 100 do n = n + i end return e end
+local function f() xpcall(f, h) xpcall(f, h) end
+coroutine.wrap(function() f() end)()
+
+-- case: to-be-closed variables at every level of a pcall recursion | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local mt = {__close = function() local n = 0 for i = 1, 100 do n = n + i end end}
+local function f()
+  local x <close> = setmetatable({}, mt)
+  pcall(f) pcall(f)
+end
+coroutine.wrap(function() f() end)()
+
+-- case: __close methods that raise again at every level | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local mt = {__close = function(_, e) error(e, 0) end}
+local function f()
+  local a <close> = setmetatable({}, mt)
+  local b <close> = setmetatable({}, mt)
+  pcall(f) pcall(f)
+end
+coroutine.wrap(function() f() end)()
+
+-- case: error objects with __gc at every level of a pcall recursion | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local mt = {__gc = function() local n = 0 for i = 1, 100 do n = n + i end end}
+local function f() pcall(error, setmetatable({}, mt)) pcall(f) pcall(f) end
+coroutine.wrap(function() f() end)()
+
+-- case: pcalls inside table.sort comparators, in a coroutine | expect: instruction budget exhausted|CPU time limit exceeded|not enough memory
+local function f()
+  table.sort({1, 2, 3}, function(a, b) pcall(f) pcall(f) return a < b end)
+end
+coroutine.wrap(function() f() end)()
+
+-- case: a tree of coroutines, each too short to reach a hook of its own | expect: instruction budget exhausted|CPU time limit exceeded
+local function tree(d)
+  if d < 12 then for i = 1, 20 do coroutine.wrap(tree)(d + 1) end end
+end
+tree(1)
+
+-- case: a tree of new coroutines after the stop | expect: instruction budget exhausted|CPU time limit exceeded
+pcall(function() while true do end end)
+local function tree(d) for i = 1, 20 do pcall(coroutine.wrap(tree), d + 1) end end
+tree(1)
+
+-- case: a tree of __close methods run by coroutine.close | expect: instruction budget exhausted|CPU time limit exceeded
+local mt = {}
+local function closer()
+  local co = coroutine.create(function()
+    local x <close> = setmetatable({}, mt)
+    coroutine.yield()
+  end)
+  coroutine.resume(co)
+  coroutine.close(co)
+end
+mt.__close = function() for i = 1, 20 do closer() end end
+closer()
+
+-- case: allocations failing at the memory cap, each after a full collection | expect: instruction budget exhausted|CPU time limit exceeded
+local t = {}
+pcall(function() for i = 1, math.maxinteger do t[i] = {} end end)
+local function new() return {} end
+while true do pcall(new) end
+
+-- case: a coroutine stopped with no pcall, whose __close loops when wrap closes it | expect: instruction budget exhausted|CPU time limit exceeded
+coroutine.wrap(function()
+  local x <close> = setmetatable({}, {__close = function() while true do end end})
+  while true do end
+end)()
+
+-- case: a stopped coroutine's __close that loops, run by coroutine.close | expect: instruction budget exhausted|CPU time limit exceeded
+local co = coroutine.create(function()
+  local x <close> = setmetatable({}, {__close = function() while true do end end})
+  while true do end
+end)
+local _, e = coroutine.resume(co)
+coroutine.close(co)
+error(e, 0)

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use lunatik_lua::examples;
 use lunatik_lua::exec::Outcome;
+use lunatik_lua::{examples, platform};
 use lunatik_lua::{Engine, Limits};
 
 const LIMITS: Limits = Limits {
@@ -56,6 +56,49 @@ fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
     engine.exec(b"collectgarbage()");
     let (used, _) = engine.memory();
     assert!(used < 1 << 20, "state holds {used} bytes after the cases");
+}
+
+/// A stopped entry ends soon after its bound, however deep its pcalls,
+/// handlers, to-be-closed variables and coroutines: every hostile case that
+/// a CPU-time bound may end, run with memory to spare (a coroutine's stack
+/// reaches Lua's own limit) and no instruction budget to speak of, uses
+/// less than twice a bound of 100 ms of CPU time (the thread's: on a busy
+/// machine the wall time also holds the waits for a CPU).
+#[test]
+fn stopped_entries_end_within_twice_their_bound() {
+    let limits = Limits {
+        memory: 64 << 20,
+        instructions: 1 << 40,
+        cpu_ms: 100,
+    };
+    let engine = Engine::new(limits).expect("state");
+    let cases = examples::parse_cases(include_str!("hostile.lua"));
+    let timed: Vec<_> = cases
+        .iter()
+        .filter(|c| c.expect.iter().any(|e| e == "CPU time limit exceeded"))
+        .collect();
+    assert!(timed.len() >= 15, "{} cases", timed.len());
+    let max = Duration::from_millis(2 * limits.cpu_ms);
+    let mut failures = Vec::new();
+    for case in timed {
+        let (start, cpu) = (Instant::now(), platform::thread_cpu_time());
+        let reply = engine.exec(case.code.as_bytes());
+        let (took, used) = (start.elapsed(), platform::thread_cpu_time() - cpu);
+        if reply.outcome != Outcome::Failed || used > max {
+            failures.push(format!(
+                "{}: used {used:?} of CPU in {took:?} (bound {} ms): {:?} {:?}",
+                case.name,
+                limits.cpu_ms,
+                reply.outcome,
+                reply.text()
+            ));
+        }
+        let after = engine.exec(b"return 40 + 2");
+        if after.text() != "42" {
+            failures.push(format!("{}: next call gave {after:?}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Work inside C functions is charged: with a CPU-time bound of 500 ms,
