@@ -6,7 +6,8 @@
  * policy and reads back a list of up to 64 server numbers: through the C
  * API that is one call (index checks, a push, a pop) per value. These read
  * and write the table directly, with the core's own accessors, and fall
- * back to the API where the fast path does not apply.
+ * back to the API where the fast path does not apply. Also the one other
+ * reach into the core's internals the engine needs: a state's main thread.
  */
 #define LUA_CORE
 
@@ -192,4 +193,14 @@ void *lunatik_udata(lua_State *L, int idx, const void *mt, size_t *len)
 		return NULL;
 	*len = uvalue(o)->len;
 	return getudatamem(uvalue(o));
+}
+
+/*
+ * The main thread of @L's state. Its extra space holds the engine's Vm
+ * (lua/engine/vm.rs), set at every entry; a coroutine's extra space is a
+ * copy made when it was created, stale once the Vm has moved.
+ */
+lua_State *lunatik_mainthread(lua_State *L)
+{
+	return G(L)->mainthread;
 }

@@ -172,6 +172,7 @@ extern "C" {
         len: *mut usize,
     ) -> *mut c_void;
     pub fn lunatik_keys_init(l: *mut lua_State, keys: *mut *const c_void);
+    pub fn lunatik_mainthread(l: *mut lua_State) -> *mut lua_State;
     pub fn lunatik_fill_file(
         l: *mut lua_State,
         f: *const lunatik_file,

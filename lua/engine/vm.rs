@@ -134,12 +134,22 @@ static KILLED: Reason = Reason {
     key: RegistryKey::new(),
 };
 
-/// The `Vm` of a running state, from its extra space.
+/// The `Vm` of a running state, from the extra space of its main thread.
+/// Not from `l`'s own: each coroutine has a copy, made when it was created
+/// and stale once the `Vm` has moved (a policy state is loaded, then moved
+/// into its lock), and a coroutine kept from then read a dead `Vm`.
 fn vm_of<'a>(l: *mut ffi::lua_State) -> &'a Vm {
-    // SAFETY: `Vm::run` stores a pointer to the running `Vm` in the extra
-    // space of the state (shared by all its threads) before any Lua code
-    // runs, and the `Vm` outlives the entry.
-    unsafe { &**l.cast::<u8>().sub(ffi::LUA_EXTRASPACE).cast::<*const Vm>() }
+    // SAFETY: `l` is a thread of a live state, whose main thread
+    // `lunatik_mainthread` returns; `Vm::attach` stores a pointer to the
+    // `Vm` in that thread's extra space before any Lua code runs, at every
+    // entry and before closing, and the `Vm` outlives the entry.
+    unsafe {
+        let main = ffi::lunatik_mainthread(l);
+        &**main
+            .cast::<u8>()
+            .sub(ffi::LUA_EXTRASPACE)
+            .cast::<*const Vm>()
+    }
 }
 
 /// The interned field names of a running state (`Lua::fill_file`).

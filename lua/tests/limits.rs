@@ -119,6 +119,34 @@ fn work_inside_c_functions_is_bounded() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A coroutine made by one entry and resumed by a later one, after its
+/// state has moved (as a policy state is loaded, then moved into its
+/// lock), is charged to the state where it is now: its checkpoints once
+/// read the state's old place ("two threads inside one Lua state" here, a
+/// dead stack frame in the kernel).
+#[test]
+fn a_coroutine_kept_across_a_move_of_its_state_is_charged_there() {
+    fn loaded() -> Engine {
+        let engine = Engine::new(LIMITS).expect("state");
+        let r = engine.exec(
+            b"co = coroutine.wrap(function()
+                while true do for i = 1, 3000 do end coroutine.yield(1) end
+              end)
+              return co()",
+        );
+        assert_eq!(r.text(), "1");
+        engine
+    }
+    let moved = Box::new(loaded());
+    assert_eq!(moved.exec(b"return co()").text(), "1");
+    let r = moved.exec(b"for i = 1, math.maxinteger do co() end");
+    assert!(
+        r.text().contains("instruction budget exhausted"),
+        "{}",
+        r.text()
+    );
+}
+
 #[test]
 fn memory_cap_is_never_exceeded() {
     let engine = Engine::new(LIMITS).expect("state");
