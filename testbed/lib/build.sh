@@ -296,9 +296,7 @@ kernel_debs() {
 make_kernel_debs() {
 	local rc
 	rm -f "$KDIR"/*.deb "$KDIR"/*.buildinfo "$KDIR"/*.changes
-	# -d: the generated debian/control names debhelper-compat, which the
-	# kernel's own debian/rules never uses; no need to install debhelper.
-	kmake -j"$JOBS" KDEB_PKGVERSION="${KERNEL_PKG_VERSION%%-*}-$KDEB_REVISION" DPKG_FLAGS=-d bindeb-pkg 2>&1 |
+	kmake -j"$JOBS" KDEB_PKGVERSION="${KERNEL_PKG_VERSION%%-*}-$KDEB_REVISION" bindeb-pkg 2>&1 |
 		tee "$KDIR/make.log" | grep --line-buffered -E "$MAKE_PROGRESS|dpkg-deb: building"
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 0 ] || die "kernel package build failed; the full log is $KDIR/make.log"

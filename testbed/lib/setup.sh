@@ -7,6 +7,8 @@ DEB_PACKAGES=(
 	libssl-dev cpio xz-utils rsync kmod python3-venv
 	nfs-kernel-server nfs-common iproute2 e2fsprogs util-linux
 	procps iputils-ping patch
+	# the kernel's make bindeb-pkg (testbed/run package)
+	dpkg-dev fakeroot debhelper
 )
 BINDGEN_VERSION=0.71.1
 VIRTME_NG_VERSION=1.42
