@@ -372,3 +372,15 @@ return coroutine.resume(co)";
     );
     assert_eq!(engine.exec(b"return 1+1").text(), "2");
 }
+
+#[test]
+fn guest_fuzzer_seed_1796277279_ends_within_its_bound() {
+    // Found by the SYS_lua fuzzer in the guest (fuzz suite): the call never
+    // returned within 30 s with max_call_ms=1000 (pcalls and coroutines
+    // nesting a looping __len; the class of seed 1000330, mended by the
+    // Lua patches 14-18).
+    let engine = Engine::new(LIMITS).expect("state");
+    let seed = 1_796_277_279;
+    let run = run_one(&engine, seed, gen::Gen::program(seed).as_bytes());
+    assert_eq!(judge(&run), None, "seed {seed}: {:?}", run.report.outcome);
+}
