@@ -86,23 +86,54 @@ pnfs_server_down() {
 	rm -f "$PNFS_IMG"
 }
 
-# In the client namespace: bytes sent on each link (cl0..cl3), kernel
-# counters that nfsd and the engine know nothing of. pnfs_tx_mark notes
-# them; pnfs_tx_delta puts the bytes sent since into TX_DELTA (mds ds1 ds2
-# ds3). Read with builtins: under TCG every process started costs tens of ms.
-pnfs_tx_read() { # pnfs_tx_read ARRAY
+# pnfs_link_read ARRAY LINK COUNTER: COUNTER (tx_bytes, rx_bytes) of the
+# links LINK0..LINK3 (mds ds1 ds2 ds3) into ARRAY: kernel counters that nfsd
+# and the engine know nothing of. Read with builtins: under TCG every
+# process started costs tens of ms.
+pnfs_link_read() {
 	local i
 	for i in 0 1 2 3; do
-		read -r "$1[i]" <"/sys/class/net/cl$i/statistics/tx_bytes"
+		read -r "$1[i]" <"/sys/class/net/$2$i/statistics/$3"
 	done
 }
-pnfs_tx_mark() { pnfs_tx_read TX_MARK; }
+# In the client namespace: bytes sent on each link (cl0..cl3).
+# pnfs_tx_mark notes them; pnfs_tx_delta puts the bytes sent since into
+# TX_DELTA (mds ds1 ds2 ds3).
+pnfs_tx_mark() { pnfs_link_read TX_MARK cl tx_bytes; }
 pnfs_tx_delta() {
 	local i now
-	pnfs_tx_read now
+	pnfs_link_read now cl tx_bytes
 	for i in 0 1 2 3; do
 		TX_DELTA[i]=$((now[i] - TX_MARK[i]))
 	done
+}
+
+# pnfs_stall_report PID...: where these processes wait (stacks of their
+# tasks, their pNFS mount's statistics) and nfsd's side (tasks in D state,
+# nfsd threads, states, counters, operations), then every blocked task's
+# stack into the kernel log: a suite writes it when I/O does not go on.
+pnfs_stall_report() {
+	local p t
+	for p in "$@"; do
+		[ -d "/proc/$p" ] || continue
+		echo "== process $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+		for t in /proc/"$p"/task/*; do
+			echo "-- task $t: $(cat "$t/wchan"; echo) $(awk '/^State/ {print $2 $3}' "$t/status")"
+			cat "$t/stack"
+		done
+		grep -A30 "$PNFS_MNT" "/proc/$p/mountstats" | head -40
+	done
+	echo "== tasks in D state"
+	ps -eo pid,stat,wchan:40,comm | awk '$2 ~ /D/'
+	echo "== nfsd threads"
+	for p in $(pgrep -x nfsd); do echo "-- $p"; cat "/proc/$p/stack"; done
+	echo "== nfsd's states"
+	cat /proc/fs/nfsd/clients/*/states
+	echo "== nfsd's counters"
+	cat /proc/fs/nfsd/pnfs_stats
+	echo "== nfsd ops"
+	grep proc4ops /proc/net/rpc/nfsd
+	echo w >/proc/sysrq-trigger
 }
 
 # stat_in FILE KEY: the value after KEY in FILE's "key value key value ..."

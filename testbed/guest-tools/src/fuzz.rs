@@ -38,9 +38,9 @@ use crate::tap::Tap;
 /// Concurrent callers of the args part.
 const CALLERS: usize = 4;
 /// A call wedged when it has not returned after this many times the
-/// module's `max_call_ms`: the known overrun of a stopped pcall recursion
-/// in a coroutine is 5 to 10 times (docs/lua-api.md, "Limits"), and a
-/// caller may first wait for the others' calls.
+/// module's `max_call_ms`: a stopped entry ends within about twice its
+/// bound (docs/lua-api.md, "Limits"), and a caller may first wait for the
+/// calls of the other `CALLERS` (each up to twice its bound) to end.
 const WEDGE_FACTOR: u64 = 20;
 /// Added to the wedge bound: descheduled vCPUs under TCG.
 const WEDGE_SLACK: Duration = Duration::from_secs(10);

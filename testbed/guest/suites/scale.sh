@@ -87,27 +87,20 @@ check "each namespace has its own counters (recalls: here $(nfsd_stat recalls), 
 
 # --- 2. recalls: a policy swap and a data-server removal reach open files ---
 
-# Where the writer of held.bin and nfsd wait, when the writes stall.
-stall_report() {
-	local p t
-	for p in $(pgrep -f "held.bin"); do
-		echo "== process $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
-		for t in /proc/"$p"/task/*; do
-			echo "-- task $t: $(cat "$t/wchan"; echo) $(awk '/^State/ {print $2 $3}' "$t/status")"
-			cat "$t/stack"
-		done
-		grep -A30 "$PNFS_MNT" "/proc/$p/mountstats" | head -40
-	done
-	echo "== tasks in D state"
-	ps -eo pid,stat,wchan:40,comm | awk '$2 ~ /D/'
-	echo "== nfsd threads"
-	for p in $(pgrep -x nfsd); do echo "-- $p"; cat "/proc/$p/stack"; done
-	echo "== nfsd's states"
-	cat /proc/fs/nfsd/clients/*/states
-	echo "== nfsd ops"
-	grep proc4ops /proc/net/rpc/nfsd
-	echo w >/proc/sysrq-trigger
+# nfsd's layout stateids, recalls and LAYOUTGET/LAYOUTRETURN answers,
+# traced through part 2: what a stall report needs to tell a recall nfsd
+# never sent from one the client did not act on.
+RECALL_EVENTS="layoutstate_alloc layoutstate_unhash layoutstate_free layout_get_lookup_fail
+	layout_recall layout_recall_done layout_recall_fail layout_recall_release
+	cb_layout_done file_layout_recall_all compound_status"
+recall_trace() { # recall_trace 0|1
+	local e
+	for e in $RECALL_EVENTS; do echo "$1" >"$TRACE/events/nfsd/nfsd_$e/enable"; done
 }
+mountpoint -q "$TRACE" || mount -t tracefs nodev "$TRACE"
+echo >"$TRACE/trace"
+echo 'name == "OP_LAYOUTGET" || name == "OP_LAYOUTRETURN"' >"$TRACE/events/nfsd/nfsd_compound_status/filter"
+recall_trace 1
 
 # ONE_SERVER K: a policy that puts every stripe of every file on server K.
 one_server() {
@@ -115,12 +108,7 @@ one_server() {
 	echo "$WORK/one$1.lua"
 }
 # Bytes each server-side link received (nfs0..nfs3: what the client sent).
-rx_read() { # rx_read ARRAY
-	local i
-	for i in 0 1 2 3; do
-		read -r "$1[i]" <"/sys/class/net/nfs$i/statistics/rx_bytes"
-	done
-}
+rx_read() { pnfs_link_read "$1" nfs rx_bytes; }
 # follow WANT DESC: within 2 leases, 3 s in a row with the writes of
 # held.bin on the links of WANT ("1", "3" or "1 2") and none elsewhere.
 follow() {
@@ -150,7 +138,9 @@ follow() {
 		if awk -v a="$t0" -v b="$(date +%s.%N)" -v l=$((2 * LEASE + 3)) 'BEGIN{exit !(b - a > l)}'; then
 			ok 1 "$2: not within 2 leases"
 			diag "last second: mds ${TX_DELTA[0]} ds1 ${TX_DELTA[1]} ds2 ${TX_DELTA[2]} ds3 ${TX_DELTA[3]}; nfsd: $(tr '\n' ' ' </proc/fs/nfsd/pnfs_stats)"
-			stall_report >"$RESULTS/scale-stall.txt" 2>&1
+			pnfs_stall_report $(pgrep -f held.bin) >"$RESULTS/scale-stall.txt" 2>&1
+			cat "$TRACE/trace" >"$RESULTS/scale-recall-trace.txt"
+			diag "nfsd's layout states and recalls since the first load: $RESULTS/scale-recall-trace.txt"
 			return
 		fi
 	done
@@ -165,6 +155,8 @@ check "nfsd recalled the layouts on the swap (recalls $r0 -> $(nfsd_stat recalls
 follow "1 2 3" "back to the built-in layout: all three data servers"
 pnfs_dataservers "${PNFS_DS[0]}" "${PNFS_DS[1]}"
 follow "1 2" "data server 3 removed from the list: its link carries no more writes"
+recall_trace 0
+echo 0 >"$TRACE/events/nfsd/nfsd_compound_status/filter"
 touch "$WORK/hold.stop"
 # bounded: a writer stuck in the client is killed after 60 s (and fails)
 for _ in $(seq 120); do kill -0 $holder 2>/dev/null || break; sleep 0.5; done

@@ -63,6 +63,16 @@ nfiles() {
 	shopt -u nullglob
 	NF=${#f[@]}
 }
+# await_files KIND: until every writer has a file marked KIND (at most 120 s,
+# or until the writers end).
+await_files() {
+	for _ in $(seq 600); do
+		nfiles "$1"
+		[ "$NF" -lt $WRITERS ] || break
+		kill -0 $churn 2>/dev/null || break
+		sleep 0.2
+	done
+}
 policy_name() { local p; p=$("$LUNATIK" pnfs show 2>/dev/null | sed -n 's/^policy //p'); echo "${p%% *}"; }
 
 pnfs_server_up >"$RESULTS/storm-setup.log" 2>&1
@@ -129,12 +139,7 @@ ED_SUM=$((-ED)) EE_SUM=$((-EE)) EF_SUM=$((-EF))
 client churn "$DIR" "$WRITERS" "$BUDGET" "$STORM_SEED" \
 	>"$RESULTS/storm-churn.tap" 2>"$RESULTS/storm-churn.err" &
 churn=$!
-for _ in $(seq 600); do
-	nfiles ready
-	[ "$NF" -lt $WRITERS ] || break
-	kill -0 $churn 2>/dev/null || break
-	sleep 0.2
-done
+await_files ready
 check "$WRITERS writers started (each wrote a first file: $NF)" [ "$NF" = $WRITERS ]
 
 # --- the storm ----------------------------------------------------------------
@@ -317,42 +322,17 @@ check "after the storm: the engine loaded, layouts/default.lua deciding, all thr
 # Every writer writes a file again within 2 minutes.
 touch "$FILES/calm"
 t0=$SECONDS
-for _ in $(seq 600); do
-	nfiles calm
-	[ "$NF" -lt $WRITERS ] || break
-	kill -0 $churn 2>/dev/null || break
-	sleep 0.2
-done
+await_files calm
 check "after the storm, every writer wrote a file again ($NF of $WRITERS, $((SECONDS - t0)) s)" [ "$NF" = $WRITERS ]
 
-# Where the writers wait, when they do not stop.
-stall_report() {
-	local f p t
-	for f in "$FILES"/w*.pid; do
-		read -r p <"$f" || continue
-		[ -d "/proc/$p" ] || continue
-		echo "== writer $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
-		for t in /proc/"$p"/task/*; do
-			echo "-- task $t: $(cat "$t/wchan") $(awk '/^State/ {print $2 $3}' "$t/status")"
-			cat "$t/stack"
-		done
-	done
-	echo "== tasks in D state"
-	ps -eo pid,stat,wchan:40,comm | awk '$2 ~ /D/'
-	echo "== nfsd threads"
-	for p in $(pgrep -x nfsd); do echo "-- $p"; cat "/proc/$p/stack"; done
-	echo "== nfsd's states"
-	cat /proc/fs/nfsd/clients/*/states
-	echo "== nfsd's counters"
-	cat /proc/fs/nfsd/pnfs_stats
-	echo w >/proc/sysrq-trigger
-}
 touch "$FILES/stop"
 t0=$SECONDS
 for _ in $(seq 360); do kill -0 $churn 2>/dev/null || break; sleep 0.5; done
 if kill -0 $churn 2>/dev/null; then
-	stall_report >"$RESULTS/storm-stall.txt" 2>&1
-	for f in "$FILES"/w*.pid; do read -r p <"$f" && kill -9 "$p" 2>/dev/null; done
+	pids=()
+	for f in "$FILES"/w*.pid; do read -r p <"$f" && pids+=("$p"); done
+	pnfs_stall_report "${pids[@]}" >"$RESULTS/storm-stall.txt" 2>&1
+	kill -9 "${pids[@]}" 2>/dev/null
 	for _ in $(seq 60); do kill -0 $churn 2>/dev/null || break; sleep 0.5; done
 	kill -9 $churn 2>/dev/null
 	diag "the writers did not stop within 180 s: $RESULTS/storm-stall.txt"
