@@ -27,6 +27,12 @@ use crate::platform;
 pub const HOOK_PERIOD: c_int = 1000;
 /// Units of C-level work between two checkpoints of the budget.
 const CHARGE_PERIOD: usize = 1024;
+/// Allocator calls between two reschedules. A full collection (the
+/// emergency one inside an allocation at the memory cap, or a state's
+/// close) frees a whole heap with no hook in between: on the debug kernel
+/// each free saves a stack trace for KASAN, and one collection of an 8 MiB
+/// heap of small objects held a CPU for over 20 s (a soft lockup).
+const RESCHED_ALLOCS: u32 = 256;
 
 /// The limits of one state (docs/lua-api.md, "Limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +89,8 @@ pub struct Vm {
     host: &'static dyn Host,
     used: Cell<usize>,
     peak: Cell<usize>,
+    /// Allocator calls, counted for `RESCHED_ALLOCS`.
+    allocs: Cell<u32>,
     steps_left: Cell<i64>,
     pending: Cell<usize>,
     deadline_ns: Cell<u64>,
@@ -201,6 +209,7 @@ impl Vm {
             host,
             used: Cell::new(0),
             peak: Cell::new(0),
+            allocs: Cell::new(0),
             steps_left: Cell::new(0),
             pending: Cell::new(0),
             deadline_ns: Cell::new(u64::MAX),
@@ -450,6 +459,13 @@ unsafe extern "C" fn alloc(
 ) -> *mut c_void {
     // SAFETY: `ud` is the `Vm` of the state (set by `open` and `attach`).
     let vm = unsafe { &*ud.cast::<Vm>() };
+    let n = vm.allocs.get().wrapping_add(1);
+    vm.allocs.set(n);
+    if n % RESCHED_ALLOCS == 0 {
+        // Every Lua state runs where it may sleep (under its semaphore, in
+        // a SYS_lua caller or an nfsd thread), as the hook's checkpoint.
+        platform::resched();
+    }
     // When `p` is null, `osize` is a type tag, not a size.
     let old = if p.is_null() { 0 } else { osize };
     if nsize == 0 {

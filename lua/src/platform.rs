@@ -84,8 +84,20 @@ pub fn take_log() -> Vec<Vec<u8>> {
     })
 }
 
-/// The kernel calls cond_resched() here; userspace threads are preemptible.
-pub fn resched() {}
+thread_local! {
+    static RESCHEDS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The kernel calls cond_resched() here; userspace threads are preemptible,
+/// so the twin only counts the calls (tests read them with [`rescheds`]).
+pub fn resched() {
+    RESCHEDS.with(|r| r.set(r.get() + 1));
+}
+
+/// This thread's calls of [`resched`] so far.
+pub fn rescheds() -> u64 {
+    RESCHEDS.with(Cell::get)
+}
 
 /// Time for the entries' time bound, in nanoseconds. The kernel reads the
 /// task's CPU time; here a monotonic clock stands in for it (the thread's

@@ -253,6 +253,22 @@ fn a_full_state_collects_for_the_next_call() {
     assert_eq!(r.text(), "3145728");
 }
 
+/// A collection runs no hook, so the allocator reschedules: freeing a heap
+/// of 60,000 tables in one `collectgarbage()` gives the CPU away at least
+/// once every 256 frees (the debug kernel's soft lockup: one emergency
+/// collection of a full state held a CPU for over 20 s).
+#[test]
+fn a_long_collection_gives_the_cpu_away() {
+    let engine = Engine::new(LIMITS).expect("state");
+    let r = engine.exec(b"heap = {} for i = 1, 60000 do heap[i] = {} end return #heap");
+    assert_eq!(r.text(), "60000");
+    let before = platform::rescheds();
+    let r = engine.exec(b"heap = nil collectgarbage() return collectgarbage('count') < 512");
+    let rescheds = platform::rescheds() - before;
+    assert_eq!(r.text(), "true");
+    assert!(rescheds >= 60_000 / 256, "{rescheds} reschedules for 60,000 frees");
+}
+
 /// A chunk run again comes from the cache of compiled chunks, and runs as
 /// a fresh load would: its `_ENV` is the globals again, its locals new.
 #[test]
