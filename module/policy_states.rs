@@ -141,10 +141,15 @@ fn slot_of(export: &[u8]) -> Option<&'static AtomicPtr<PolicySet>> {
 
 /// Publishes `new` (or nothing) in `slot` and drops the reference the slot
 /// held on the old set, after every decision that may have seen it took
-/// its own.
+/// its own. nfsd recalls the layouts only when the slot changed (an
+/// unload of every policy met 8 slots, most of them empty: 9 recalls of
+/// every layout in a row).
 fn swap(slot: &AtomicPtr<PolicySet>, new: Option<KBox<PolicySet>>) {
     let p = new.map_or(core::ptr::null_mut(), KBox::into_raw);
     let old = slot.swap(p, Ordering::AcqRel);
+    if old.is_null() && p.is_null() {
+        return;
+    }
     if !old.is_null() {
         // SAFETY: waits for the RCU readers that may have loaded `old`.
         unsafe { c::lunatik_synchronize_rcu() };

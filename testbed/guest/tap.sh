@@ -65,6 +65,16 @@ diag() {
 	printf '%s\n' "$*" | sed 's/^/# /'
 }
 
-# dmesg_since MARK: kernel messages logged after `dmesg_mark` returned MARK.
-dmesg_mark() { dmesg | wc -l; }
-dmesg_since() { dmesg | tail -n +"$(($1 + 1))"; }
+# dmesg_mark: the time stamp of the last kernel message; dmesg_since MARK:
+# the messages logged after it. Time stamps, not line counts: once the ring
+# buffer is full (a debug kernel's reports fill it), old lines leave as new
+# ones come and a count points past the new ones.
+DMESG_STAMP='match($0, /^\[ *[0-9]+\.[0-9]+\]/) { t = substr($0, 2, RLENGTH - 2) + 0 }'
+dmesg_mark() { dmesg | awk "$DMESG_STAMP"' END { printf "%.6f\n", t }'; }
+dmesg_since() { dmesg | awk -v m="$1" "$DMESG_STAMP"' t > m + 0 { on = 1 } on'; }
+# dmesg_has MARK GREP-ARGS...: a kernel message since MARK matches.
+dmesg_has() {
+	local m=$1
+	shift
+	dmesg_since "$m" | grep -q "$@"
+}

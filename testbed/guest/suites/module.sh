@@ -8,7 +8,7 @@ mark=$(dmesg_mark)
 check "insmod lunatik_ng.ko" insmod "$LUNATIK_KO"
 check "lunatik_ng is listed in /proc/modules" grep -q '^lunatik_ng ' /proc/modules
 check "load message in the kernel log" \
-	bash -c "dmesg | tail -n +$((mark + 1)) | grep -q 'lunatik_ng: lunatik-ng engine loaded'"
+	dmesg_has "$mark" 'lunatik_ng: lunatik-ng engine loaded'
 mark=$(dmesg_mark)
 rmmod lunatik_ng
 status=$?
