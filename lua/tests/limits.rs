@@ -266,7 +266,10 @@ fn a_long_collection_gives_the_cpu_away() {
     let r = engine.exec(b"heap = nil collectgarbage() return collectgarbage('count') < 512");
     let rescheds = platform::rescheds() - before;
     assert_eq!(r.text(), "true");
-    assert!(rescheds >= 60_000 / 256, "{rescheds} reschedules for 60,000 frees");
+    assert!(
+        rescheds >= 60_000 / 256,
+        "{rescheds} reschedules for 60,000 frees"
+    );
 }
 
 /// A chunk run again comes from the cache of compiled chunks, and runs as
