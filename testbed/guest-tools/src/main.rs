@@ -14,7 +14,9 @@
 
 mod bench;
 mod cycles;
+mod devinfo;
 mod fuzz;
+mod nfs41;
 mod scripts;
 mod sys;
 mod syscall;
@@ -42,12 +44,13 @@ fn main() {
             if arg(3).is_empty() { "all" } else { arg(3) },
         ),
         "fuzz" => fuzz::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
+        "devinfo" => devinfo::run(&mut t, arg(1), arg(2), arg(3)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm, fuzz");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm, fuzz, devinfo");
             std::process::exit(2);
         }
     }

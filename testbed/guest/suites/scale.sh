@@ -8,7 +8,10 @@
 #  4. 16 data-server addresses, layouts/default.lua, SCALE_FILES files (5,000;
 #     20,000 for issue 14: SCALE_FILES=20000 testbed/run guest-test scale)
 #     created by 10 processes: no failure, no fallback, devices freed with
-#     their layouts, and nfsd's tracepoints fire once per decision.
+#     their layouts, and nfsd's tracepoints fire once per decision;
+#  5. GETDEVICEINFO with a maxcount below a device's length gets
+#     NFS4ERR_TOOSMALL with the length that works, for 16 IPv4 and 64 IPv6
+#     data servers.
 . "$GUEST/tap.sh"
 . "$GUEST/pnfs-env.sh"
 . "$GUEST/bin.sh"
@@ -287,7 +290,18 @@ check "pnfs show --json: its nfsd counters are nfsd's (/proc/fs/nfsd/pnfs_stats)
 echo >"$TRACE/trace"
 echo 1408 >"$TRACE/buffer_size_kb"
 
+# --- 5. GETDEVICEINFO at every maxcount around a device's length ---------
+# The built-in layout's device holds every data server: 16 IPv4 ones, then
+# 64 IPv6 ones (never reached: GETDEVICEINFO only describes them), whose
+# encoding (about 4.9 KB) crosses pages. The stock client always asks with
+# room to spare; lunatik-guest-tests asks with its own NFSv4.1 client.
 "$LUNATIK" pnfs unload >/dev/null
+devinfo() { ip netns exec client "$TOOLS" devinfo "$PNFS_MDS:2049" "$1" "$(dslist)" 2>&1; }
+tap_renumber < <(devinfo devinfo16.bin)
+# shellcheck disable=SC2046 # one word per address
+pnfs_dataservers $(for i in $(seq 64); do printf 'fd00::99:%x ' "$i"; done)
+tap_renumber < <(devinfo devinfo64.bin)
+
 pnfs_dataservers "${PNFS_DS[@]}"
 for l in 1 2 3; do for h in 11 12 13 14 15; do ip addr del "10.99.$l.$h/24" dev "nfs$l" 2>/dev/null; done; done
 rmmod lunatik_ng
