@@ -157,7 +157,8 @@ fn swap(slot: &AtomicPtr<PolicySet>, new: Option<KBox<PolicySet>>) {
         // `CURRENT` reference is dropped exactly once, here.
         release(unsafe { &*old });
     }
-    // SAFETY: takes nfsd's own locks only; called with none of ours held.
+    // SAFETY: takes nfsd's own locks only, and nfsd never waits for ours
+    // (a SYS_lua caller holds the default state's semaphore here).
     unsafe { c::lunatik_nfsd_policy_changed() };
 }
 

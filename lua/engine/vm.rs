@@ -462,8 +462,9 @@ unsafe extern "C" fn alloc(
     let n = vm.allocs.get().wrapping_add(1);
     vm.allocs.set(n);
     if n % RESCHED_ALLOCS == 0 {
-        // Every Lua state runs where it may sleep (under its semaphore, in
-        // a SYS_lua caller or an nfsd thread), as the hook's checkpoint.
+        // Every Lua state runs and is closed where it may sleep (under its
+        // semaphore in a SYS_lua caller or an nfsd thread, at module exit,
+        // never under RCU or a spinlock), as the hook's checkpoint.
         platform::resched();
     }
     // When `p` is null, `osize` is a type tag, not a size.
