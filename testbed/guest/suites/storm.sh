@@ -420,9 +420,9 @@ diag "trace: $(traced ops) LAYOUTGETs ($(traced decided_ok) decided and answered
 #    none of them: RECALLCONFLICT while the file's layouts are recalled
 #    (every policy or list change recalls), LAYOUTUNAVAILABLE while the list
 #    is empty, stateid errors of operations racing a return. A decided one
-#    may still be refused after it (nfsd4_insert_layout: another layout
-#    stateid of the file, RECALLCONFLICT), but none is answered OK without
-#    a decision.
+#    may still be refused after it with RECALLCONFLICT (nfsd4_insert_layout:
+#    another layout stateid of the file, or a recall of all layouts began
+#    while it was decided), but none is answered OK without a decision.
 #  So: LAYOUTGET = policy + builtin + failed + rejected + refused before a
 #  decision, and nothing is left over.
 check "every LAYOUTGET nfsd counted was traced ($((D[layoutget])) = $(traced ops); $overrun events overwritten)" \
