@@ -28,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/semaphore.h>
@@ -109,11 +110,20 @@ int lunatik_param_set_readonly(const char *val, const struct kernel_param *kp)
 	return -EPERM;
 }
 
+/*
+ * Bytes of stack left, as a share of a 16 KiB stack: a kernel whose stacks
+ * are larger has them because its code takes more (KASAN doubles them), so
+ * the port's reserves (LUNATIK_STACK_SOFT, _HARD) grow with the stack. On
+ * the debug kernel, "error in error handling" allocated its message 2.5 KiB
+ * above the guard page, and KASAN's and lockdep's allocator path hit it.
+ */
+static_assert(THREAD_SIZE >= SZ_16K);
+
 size_t lunatik_stack_left(void)
 {
 	unsigned long base = (unsigned long)task_stack_page(current);
 
-	return current_stack_pointer - base;
+	return (current_stack_pointer - base) / (THREAD_SIZE / SZ_16K);
 }
 
 unsigned int lunatik_random_u32(void)

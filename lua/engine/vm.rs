@@ -141,6 +141,8 @@ static KILLED: Reason = Reason {
     msg: c"interrupted by a fatal signal",
     key: RegistryKey::new(),
 };
+/// Anchors the core's "error in error handling" (`open_libs`).
+static ERRERR_KEY: RegistryKey = RegistryKey::new();
 
 /// The `Vm` of a running state, from the extra space of its main thread.
 /// Not from `l`'s own: each coroutine has a copy, made when it was created
@@ -439,6 +441,11 @@ fn open_libs(lua: &mut Lua<'_>, _: &mut ()) -> Result<c_int> {
         lua.push_bytes(why.msg.to_bytes());
         lua.set_registry_key(&why.key);
     }
+    // The core raises this one (luaD_errerr) when the C stack is nearly
+    // gone: anchored, the short string is found interned there, and
+    // raising it allocates nothing.
+    lua.push_bytes(b"error in error handling");
+    lua.set_registry_key(&ERRERR_KEY);
     Ok(0)
 }
 

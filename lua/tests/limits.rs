@@ -62,10 +62,12 @@ fn hostile_scripts_end_in_clean_errors_and_the_state_survives() {
 /// handlers, to-be-closed variables and coroutines: every hostile case that
 /// a CPU-time bound may end, run with memory to spare (a coroutine's stack
 /// reaches Lua's own limit) and no instruction budget to speak of, uses
-/// less than twice a bound of 100 ms of CPU time (the thread's: on a busy
-/// machine the wall time also holds the waits for a CPU).
+/// about twice a bound of 100 ms of CPU time (the thread's: on a busy
+/// machine the wall time also holds the waits for a CPU). Measured: 1.7 to
+/// 2.3 times, by case and run; the test allows 3 times (the overruns it
+/// guards against were 7 to 232 times).
 #[test]
-fn stopped_entries_end_within_twice_their_bound() {
+fn stopped_entries_end_within_about_twice_their_bound() {
     let limits = Limits {
         memory: 64 << 20,
         instructions: 1 << 40,
@@ -78,7 +80,7 @@ fn stopped_entries_end_within_twice_their_bound() {
         .filter(|c| c.expect.iter().any(|e| e == "CPU time limit exceeded"))
         .collect();
     assert!(timed.len() >= 15, "{} cases", timed.len());
-    let max = Duration::from_millis(2 * limits.cpu_ms);
+    let max = Duration::from_millis(3 * limits.cpu_ms);
     let mut failures = Vec::new();
     for case in timed {
         let (start, cpu) = (Instant::now(), platform::thread_cpu_time());
