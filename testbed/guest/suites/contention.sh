@@ -25,7 +25,8 @@ pnfs_server_up >"$RESULTS/contention-setup.log" 2>&1
 # A CPU-time bound of 1 s per call keeps the long calls short under TCG;
 # on the debug kernel (TIME_SCALE > 1) the memory hog needs 10 s to reach
 # the memory cap before the CPU-time bound.
-insmod "$LUNATIK_KO" max_call_ms=$((${TIME_SCALE:-1} > 1 ? 10000 : 1000)) || { ok 1 "insmod lunatik_ng.ko"; tap_plan; exit 1; }
+MAX_CALL_MS=$((${TIME_SCALE:-1} > 1 ? 10000 : 1000))
+insmod "$LUNATIK_KO" max_call_ms=$MAX_CALL_MS || { ok 1 "insmod lunatik_ng.ko"; tap_plan; exit 1; }
 check "pnfs load layouts/default.lua" "$LUNATIK" pnfs load "$REPO/layouts/default.lua"
 
 for callers in 1 2; do
@@ -64,7 +65,7 @@ np0=$(nfsd_stat policy) nf0=$(nfsd_stat failed)
 rm -f "$WORK/cwork.stop"
 client storm cwork 900 2 10 "$WORK/cwork.stop" 1 >"$RESULTS/cwork-client.tap" 2>&1 &
 cl=$!
-tap_renumber < <("$TOOLS" hostile "$REPO/lua/tests/cwork.lua" 3000)
+tap_renumber < <("$TOOLS" hostile "$REPO/lua/tests/cwork.lua" $((3 * MAX_CALL_MS)))
 touch "$WORK/cwork.stop"
 wait $cl
 tap_renumber <"$RESULTS/cwork-client.tap"
