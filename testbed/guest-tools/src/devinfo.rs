@@ -5,11 +5,13 @@
 //! that then works. The stock client always asks with room to spare, so
 //! this test asks itself, with `nfs41::Client`.
 //!
-//! `lunatik-guest-tests devinfo SERVER FILE DATASERVERS`: SERVER is the
-//! metadata server ("10.99.0.1:2049"), FILE a file to open (made if
-//! missing) in the export at the NFSv4 root, DATASERVERS the list as
-//! /proc/fs/nfsd/pnfs_dataservers shows it: every one of them must be in
-//! the device (the built-in layout stripes over all of them).
+//! `lunatik-guest-tests devinfo SERVER FILE DATASERVERS [MIN_BYTES]`:
+//! SERVER is the metadata server ("10.99.0.1:2049"), FILE a file to open
+//! (made if missing) in the export at the NFSv4 root, DATASERVERS the list
+//! as /proc/fs/nfsd/pnfs_dataservers shows it: every one of them must be in
+//! the device (the built-in layout stripes over all of them); the device
+//! address must be at least MIN_BYTES long (more than a page: its encoding
+//! crosses one).
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -154,13 +156,20 @@ fn getdeviceinfo(
     }
 }
 
-pub fn run(t: &mut Tap, server: &str, file: &str, dataservers: &str) {
-    if let Err(e) = checks(t, server, file, dataservers) {
+pub fn run(t: &mut Tap, server: &str, file: &str, dataservers: &str, min_bytes: &str) {
+    let min_bytes = min_bytes.parse().unwrap_or(0);
+    if let Err(e) = checks(t, server, file, dataservers, min_bytes) {
         t.ok(false, &format!("GETDEVICEINFO checks ran to the end: {e}"));
     }
 }
 
-fn checks(t: &mut Tap, server: &str, file: &str, dataservers: &str) -> io::Result<()> {
+fn checks(
+    t: &mut Tap,
+    server: &str,
+    file: &str,
+    dataservers: &str,
+    min_bytes: usize,
+) -> io::Result<()> {
     let mut want: Vec<NetAddr> = dataservers
         .split(',')
         .map(|e| netaddr(e).ok_or_else(|| io::Error::other(format!("data server '{e}'"))))
@@ -184,9 +193,9 @@ fn checks(t: &mut Tap, server: &str, file: &str, dataservers: &str) -> io::Resul
     got.sort();
     let n = want.len();
     t.check(
-        got == want && indices == (0..n as u32).collect::<Vec<_>>(),
+        got == want && indices == (0..n as u32).collect::<Vec<_>>() && body.len() >= min_bytes,
         &format!("GETDEVICEINFO (maxcount 65536): a {}-byte device, all {n} data servers, stripe index i on server i", body.len()),
-        || format!("device: {got:?}, indices {indices:?}; wanted {want:?}"),
+        || format!("device: {got:?}, indices {indices:?}; wanted {want:?}, at least {min_bytes} bytes"),
     );
     // What a reply needs: the layout type, the body's length and the body,
     // then the notification bitmap's count.

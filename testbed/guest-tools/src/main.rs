@@ -44,7 +44,7 @@ fn main() {
             if arg(3).is_empty() { "all" } else { arg(3) },
         ),
         "fuzz" => fuzz::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
-        "devinfo" => devinfo::run(&mut t, arg(1), arg(2), arg(3)),
+        "devinfo" => devinfo::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;

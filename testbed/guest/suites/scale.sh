@@ -296,11 +296,12 @@ echo 1408 >"$TRACE/buffer_size_kb"
 # encoding (about 4.9 KB) crosses pages. The stock client always asks with
 # room to spare; lunatik-guest-tests asks with its own NFSv4.1 client.
 "$LUNATIK" pnfs unload >/dev/null
-devinfo() { ip netns exec client "$TOOLS" devinfo "$PNFS_MDS:2049" "$1" "$(dslist)" 2>&1; }
-tap_renumber < <(devinfo devinfo16.bin)
+devinfo() { ip netns exec client "$TOOLS" devinfo "$PNFS_MDS:2049" "$1" "$(dslist)" "$2" 2>&1; }
+tap_renumber < <(devinfo devinfo16.bin 0)
+# addresses and ports of full length: 64 of them make a device of over a page
 # shellcheck disable=SC2046 # one word per address
-pnfs_dataservers $(for i in $(seq 64); do printf 'fd00::99:%x ' "$i"; done)
-tap_renumber < <(devinfo devinfo64.bin)
+pnfs_dataservers $(for i in $(seq 64); do printf '[fd00:1111:2222:3333:4444:5555:6666:%x]:65001 ' $((0x7700 + i)); done)
+tap_renumber < <(devinfo devinfo64.bin 4097)
 
 pnfs_dataservers "${PNFS_DS[@]}"
 for l in 1 2 3; do for h in 11 12 13 14 15; do ip addr del "10.99.$l.$h/24" dev "nfs$l" 2>/dev/null; done; done
