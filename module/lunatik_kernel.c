@@ -142,10 +142,17 @@ void lunatik_random_bytes(void *buf, size_t len)
  */
 static DEFINE_RATELIMIT_STATE(lunatik_log_rs, 5 * HZ, 100);
 
+/*
+ * A message is cut at LUNATIK_LOG_MAX bytes: the kernel log keeps at most
+ * about 1 KiB of a record anyway, and vsnprintf() warns of a precision
+ * above 32767 (the fuzzer's printk of 65,539 bytes).
+ */
+#define LUNATIK_LOG_MAX 1000
+
 void lunatik_log(const char *s, size_t len)
 {
 	if (__ratelimit(&lunatik_log_rs))
-		pr_info("%.*s\n", (int)min_t(size_t, len, INT_MAX), s);
+		pr_info("%.*s\n", (int)min_t(size_t, len, LUNATIK_LOG_MAX), s);
 }
 
 void lunatik_writestring(const char *s, size_t len)
