@@ -70,12 +70,11 @@ fn retry<T>(what: &str, mut f: impl FnMut() -> io::Result<Result<T, u32>>) -> io
         match f()? {
             Ok(v) => return Ok(v),
             Err(
-                s @ (nfs41::NFS4ERR_GRACE
+                nfs41::NFS4ERR_GRACE
                 | nfs41::NFS4ERR_DELAY
                 | nfs41::NFS4ERR_LAYOUTTRYLATER
-                | nfs41::NFS4ERR_RECALLCONFLICT),
+                | nfs41::NFS4ERR_RECALLCONFLICT,
             ) if t0.elapsed() < Duration::from_secs(90) => {
-                let _ = s;
                 std::thread::sleep(Duration::from_millis(500));
             }
             Err(s) => return Err(io::Error::other(format!("{what}: status {s}"))),

@@ -371,11 +371,8 @@ pub fn outcome(mut r: Vec<OpResult<'_>>, n: usize) -> Result<Dec<'_>, u32> {
 
 /// The body of the last result, which must be NFS4_OK and of `what`.
 pub fn expect_ok<'a>(r: &mut Vec<OpResult<'a>>, what: &str) -> io::Result<Dec<'a>> {
-    let last = r.pop().ok_or_else(|| bad(format!("{what}: no result")))?;
-    if last.status != NFS4_OK {
-        return Err(bad(format!("{what}: status {}", last.status)));
-    }
-    Ok(last.body)
+    let n = r.len().max(1);
+    outcome(std::mem::take(r), n).map_err(|s| bad(format!("{what}: status {s}")))
 }
 
 #[cfg(test)]
