@@ -151,7 +151,7 @@ run_guest_suites() {
 		fi
 		mkdir -p "$dir"
 		dirs+=("$dir")
-		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} FUZZ_SECS=$FUZZ_SECS FUZZ_SEED=${FUZZ_SEED:-} STORM_SECS=$STORM_SECS STORM_SEED=${STORM_SEED:-} TIME_SCALE=$TIME_SCALE LUNATIK_PARAMS='$LUNATIK_PARAMS' $TESTBED/guest/run-suites $dir $share"
+		cmd="LUNATIK_KO=$MODULE_KO TEST_KMOD=$TEST_KMOD PYNFS_DIR=${PYNFS_DIR:-} PYNFS_TIMEOUT=${PYNFS_TIMEOUT:-1500} PYNFS_EXCLUDE='${PYNFS_EXCLUDE-CSESS29}' SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SCALE_FILES=${SCALE_FILES:-5000} CONTENTION_SECS=${CONTENTION_SECS:-20} FUZZ_SECS=$FUZZ_SECS FUZZ_SEED=${FUZZ_SEED:-} STORM_SECS=$STORM_SECS STORM_SEED=${STORM_SEED:-} TIME_SCALE=$TIME_SCALE LUNATIK_PARAMS='$LUNATIK_PARAMS' $TESTBED/guest/run-suites $dir $share"
 		step "${names[i - 1]}: boot and run suites: $share" guest_run "$accel" "$dir" "$dir/console.log" "$cmd" &
 		pids+=($!)
 	done
@@ -212,7 +212,7 @@ suite_durations() {
 }
 
 do_test() {
-	local shares=() start bench= package=${LUNATIK_PACKAGE:-} a suites=()
+	local shares=() start bench='' package=${LUNATIK_PACKAGE:-} a suites=()
 	case "$GUESTS" in
 	1 | 2) ;;
 	*) die "LUNATIK_GUESTS must be 1 or 2 (is '$GUESTS')" ;;
