@@ -14,7 +14,6 @@
 //! crosses one).
 
 use std::io;
-use std::time::{Duration, Instant};
 
 use crate::nfs41::{self, Client, Dec, LAYOUT4_NFSV4_1_FILES as FILES};
 use crate::tap::Tap;
@@ -62,71 +61,18 @@ fn servers(body: &[u8]) -> io::Result<(Vec<u32>, Vec<NetAddr>)> {
     Ok((indices, out))
 }
 
-/// Retries `f` while it answers one of the transient statuses (the grace
-/// period, a recall in progress) for at most 90 s.
-fn retry<T>(what: &str, mut f: impl FnMut() -> io::Result<Result<T, u32>>) -> io::Result<T> {
-    let t0 = Instant::now();
-    loop {
-        match f()? {
-            Ok(v) => return Ok(v),
-            Err(
-                nfs41::NFS4ERR_GRACE
-                | nfs41::NFS4ERR_DELAY
-                | nfs41::NFS4ERR_LAYOUTTRYLATER
-                | nfs41::NFS4ERR_RECALLCONFLICT,
-            ) if t0.elapsed() < Duration::from_secs(90) => {
-                std::thread::sleep(Duration::from_millis(500));
-            }
-            Err(s) => return Err(io::Error::other(format!("{what}: status {s}"))),
-        }
-    }
-}
-
 /// Opens `file` and gets a FILES layout for it: its device ID.
 fn device_of(c: &mut Client, file: &str) -> io::Result<[u8; 16]> {
-    let clientid = c.clientid();
-    let stateid = retry("OPEN", || {
-        let r = c.sequenced(&[
-            nfs41::putrootfh(),
-            nfs41::open_create(clientid, b"devinfo", file),
-        ])?;
-        let mut body = match nfs41::outcome(r, 2) {
-            Ok(b) => b,
-            Err(s) => return Ok(Err(s)),
-        };
-        let mut s = [0; 16];
-        s.copy_from_slice(body.fixed(16)?);
-        Ok(Ok(s))
-    })?;
-    retry("LAYOUTGET", || {
-        let r = c.sequenced(&[
-            nfs41::putrootfh(),
-            nfs41::lookup(file),
-            nfs41::layoutget(FILES, &stateid, 1 << 16),
-        ])?;
-        let mut d = match nfs41::outcome(r, 3) {
-            Ok(b) => b,
-            Err(s) => return Ok(Err(s)),
-        };
-        d.u32()?; // return on close
-        d.fixed(16)?; // the layout stateid
-        if d.u32()? == 0 {
-            return Err(io::Error::other("LAYOUTGET: no layout"));
-        }
-        d.u64()?;
-        d.u64()?;
-        d.u32()?; // offset, length, iomode
-        if d.u32()? != FILES {
-            return Err(io::Error::other("LAYOUTGET: not a FILES layout"));
-        }
-        let body = d.opaque()?;
-        let mut id = [0; 16];
-        id.copy_from_slice(
-            body.get(..16)
-                .ok_or_else(|| io::Error::other("short layout"))?,
-        );
-        Ok(Ok(id))
-    })
+    let stateid = c.open(file, b"devinfo")?;
+    let layout = c.layoutget(file, &stateid)?;
+    let mut id = [0; 16];
+    id.copy_from_slice(
+        layout
+            .body
+            .get(..16)
+            .ok_or_else(|| io::Error::other("short layout"))?,
+    );
+    Ok(id)
 }
 
 /// GETDEVICEINFO with `maxcount`: the device address body, or the status

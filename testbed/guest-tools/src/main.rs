@@ -11,12 +11,15 @@
 //!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
 //!   lunatik-guest-tests fuzz SECONDS SEED [args|programs|all] [COUNT]
 //!                                        (SECONDS 0: COUNT sub-seeds from SEED, printed)
+//!   lunatik-guest-tests devinfo SERVER FILE DATASERVERS [MIN_BYTES]
+//!   lunatik-guest-tests recall SERVER FILE (recalls that race the LAYOUTGET reply)
 
 mod bench;
 mod cycles;
 mod devinfo;
 mod fuzz;
 mod nfs41;
+mod recall;
 mod scripts;
 mod sys;
 mod syscall;
@@ -45,12 +48,13 @@ fn main() {
         ),
         "fuzz" => fuzz::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
         "devinfo" => devinfo::run(&mut t, arg(1), arg(2), arg(3), arg(4)),
+        "recall" => recall::run(&mut t, arg(1), arg(2)),
         "hammer" => {
             syscall::hammer(num(1, 5) as u64);
             return;
         }
         other => {
-            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm, fuzz, devinfo");
+            eprintln!("unknown test set '{other}': examples, hostile, syscall, contract, kill, concurrency, bench, sha1bench, hammer, cycles, storm, fuzz, devinfo, recall");
             std::process::exit(2);
         }
     }

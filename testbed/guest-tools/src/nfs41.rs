@@ -1,17 +1,24 @@
 //! A minimal NFSv4.1 client over TCP, for asking nfsd what the stock client
-//! never asks: a session (EXCHANGE_ID, CREATE_SESSION, RECLAIM_COMPLETE),
-//! OPEN, LAYOUTGET and GETDEVICEINFO with any `gdia_maxcount`. AUTH_SYS as
-//! root, one slot, no back channel. Written from RFC 8881 (the protocol),
-//! RFC 5531 (RPC) and RFC 4506 (XDR).
+//! never asks, and answering what the stock client would not: a session
+//! (EXCHANGE_ID, CREATE_SESSION, RECLAIM_COMPLETE), OPEN, LAYOUTGET and
+//! GETDEVICEINFO with any `gdia_maxcount`; on request a back channel on
+//! the same connection, where each CB_LAYOUTRECALL gets the answer the test
+//! scripted. AUTH_SYS as root, one slot. Written from RFC 8881 (the
+//! protocol), RFC 5531 (RPC) and RFC 4506 (XDR).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const NFS_PROGRAM: u32 = 100_003;
 const NFS_V4: u32 = 4;
 const PROC_COMPOUND: u32 = 1;
 const AUTH_SYS: u32 = 1;
+const CB_PROGRAM: u32 = 0x4000_0000;
+const CB_COMPOUND: u32 = 1;
+const RPC_CALL: u32 = 0;
+const RPC_REPLY: u32 = 1;
+const REPLY_WAIT: Duration = Duration::from_secs(60);
 
 // Operations (RFC 8881, section 16.2.1).
 const OP_LOOKUP: u32 = 15;
@@ -23,11 +30,19 @@ const OP_GETDEVICEINFO: u32 = 47;
 const OP_LAYOUTGET: u32 = 50;
 const OP_SEQUENCE: u32 = 53;
 const OP_RECLAIM_COMPLETE: u32 = 58;
+// Callback operations (RFC 8881, section 20).
+const OP_CB_LAYOUTRECALL: u32 = 5;
+const OP_CB_SEQUENCE: u32 = 11;
+const LAYOUTRECALL4_FILE: u32 = 1;
+const LAYOUTRECALL4_FSID: u32 = 2;
 
 pub const NFS4_OK: u32 = 0;
 pub const NFS4ERR_TOOSMALL: u32 = 10005;
 pub const NFS4ERR_GRACE: u32 = 10013;
 pub const NFS4ERR_DELAY: u32 = 10008;
+pub const NFS4ERR_NOTSUPP: u32 = 10004;
+pub const NFS4ERR_OLD_STATEID: u32 = 10024;
+pub const NFS4ERR_NOMATCHING_LAYOUT: u32 = 10060;
 pub const NFS4ERR_LAYOUTTRYLATER: u32 = 10058;
 pub const NFS4ERR_RECALLCONFLICT: u32 = 10061;
 pub const LAYOUT4_NFSV4_1_FILES: u32 = 1;
@@ -123,6 +138,24 @@ pub struct Client {
     session: [u8; 16],
     slot_seq: u32,
     reply: Vec<u8>,
+    /// The answers to the recalls to come, in order; the last repeats.
+    answers: Vec<u32>,
+    recalls: Vec<Recall>,
+}
+
+/// A CB_LAYOUTRECALL the server sent, and the status it was answered.
+#[derive(Clone, Debug)]
+pub struct Recall {
+    /// The layout stateid recalled (zero for a recall of an FSID or all).
+    pub stateid: [u8; 16],
+    pub at: Instant,
+    pub answer: u32,
+}
+
+/// A layout nfsd granted: its stateid and the body of its first layout.
+pub struct Layout {
+    pub stateid: [u8; 16],
+    pub body: Vec<u8>,
 }
 
 /// The arguments of one operation, encoded after its number.
@@ -189,8 +222,19 @@ impl Client {
     /// Connects to `addr` ("host:port") and makes a session: EXCHANGE_ID
     /// with a client owner of `owner`, CREATE_SESSION, RECLAIM_COMPLETE.
     pub fn connect(addr: &str, owner: &[u8]) -> io::Result<Client> {
+        Self::session(addr, owner, false)
+    }
+
+    /// As [`Client::connect`], with the connection also the session's
+    /// back channel: the server's callbacks are answered as
+    /// [`Client::answer_recalls`] says.
+    pub fn connect_with_back_channel(addr: &str, owner: &[u8]) -> io::Result<Client> {
+        Self::session(addr, owner, true)
+    }
+
+    fn session(addr: &str, owner: &[u8], back_channel: bool) -> io::Result<Client> {
         let tcp = TcpStream::connect(addr)?;
-        tcp.set_read_timeout(Some(Duration::from_secs(60)))?;
+        tcp.set_read_timeout(Some(REPLY_WAIT))?;
         let mut c = Client {
             tcp,
             xid: std::process::id() << 12,
@@ -198,6 +242,8 @@ impl Client {
             session: [0; 16],
             slot_seq: 0,
             reply: Vec::new(),
+            answers: Vec::new(),
+            recalls: Vec::new(),
         };
         let exchange = op(OP_EXCHANGE_ID, |e| {
             e.fixed(&std::process::id().to_be_bytes().repeat(2)) // verifier
@@ -212,19 +258,17 @@ impl Client {
             (ex.u64()?, ex.u32()?)
         };
         c.clientid = clientid;
+        // CREATE_SESSION4_FLAG_CONN_BACK_CHAN: this connection carries
+        // the callbacks too
+        let flags = if back_channel { 2 } else { 0 };
         let create = op(OP_CREATE_SESSION, |e| {
-            e.u64(clientid).u32(seq).u32(0); // no flags: no back channel
-                                             // fore channel: pad, max request, max response, cached, ops, requests, rdma
-            e.u32(0)
-                .u32(1 << 20)
-                .u32(1 << 20)
-                .u32(8192)
-                .u32(16)
-                .u32(1)
-                .u32(0);
-            // back channel (unused)
+            e.u64(clientid).u32(seq).u32(flags);
+            // fore channel: pad, max request, max response, cached, ops,
+            // requests, rdma; then the back channel's
+            e.u32(0).u32(1 << 20).u32(1 << 20).u32(8192).u32(16).u32(1);
+            e.u32(0);
             e.u32(0).u32(4096).u32(4096).u32(0).u32(16).u32(1).u32(0);
-            e.u32(0x4000_0000).u32(1).u32(0); // program; AUTH_NONE
+            e.u32(CB_PROGRAM).u32(1).u32(0); // program; AUTH_NONE
         });
         let session = {
             let mut r = c.compound(&[create])?;
@@ -241,8 +285,99 @@ impl Client {
         Ok(c)
     }
 
-    pub fn clientid(&self) -> u64 {
-        self.clientid
+    /// This end of the connection, as nfsd logs a client ("10.0.0.2:876").
+    pub fn local_addr(&self) -> io::Result<String> {
+        Ok(self.tcp.local_addr()?.to_string())
+    }
+
+    /// The answers to the next recalls: the first to the first, and so
+    /// on, the last to all after it (none: NFS4ERR_NOMATCHING_LAYOUT).
+    /// Forgets the recalls seen so far.
+    pub fn answer_recalls(&mut self, answers: &[u32]) {
+        self.answers = answers.to_vec();
+        self.recalls.clear();
+    }
+
+    /// The recalls answered since [`Client::answer_recalls`].
+    pub fn recalls(&self) -> &[Recall] {
+        &self.recalls
+    }
+
+    /// Answers the server's callbacks: waits up to `first` for one, then
+    /// goes on until none came for `quiet`.
+    pub fn serve_back_channel(&mut self, first: Duration, quiet: Duration) -> io::Result<()> {
+        let mut wait = first;
+        loop {
+            // Wait for a record to start; read it whole with the usual wait.
+            self.tcp.set_read_timeout(Some(wait))?;
+            let ready = self.tcp.peek(&mut [0; 1]);
+            self.tcp.set_read_timeout(Some(REPLY_WAIT))?;
+            match ready {
+                Ok(0) => return Err(bad("the server closed the connection".into())),
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(())
+                }
+                Err(e) => return Err(e),
+            }
+            self.read_record()?;
+            if Dec::new(&self.reply).fixed(8)?[4..] != RPC_CALL.to_be_bytes() {
+                return Err(bad("a reply to no call".into()));
+            }
+            self.answer_call()?;
+            wait = quiet;
+        }
+    }
+
+    /// OPEN of `file` at the root, made if missing (retried through the
+    /// grace period): the open stateid.
+    pub fn open(&mut self, file: &str, owner: &[u8]) -> io::Result<[u8; 16]> {
+        let clientid = self.clientid;
+        retry("OPEN", || {
+            let r = self.sequenced(&[putrootfh(), open_create(clientid, owner, file)])?;
+            let mut body = match outcome(r, 2) {
+                Ok(b) => b,
+                Err(s) => return Ok(Err(s)),
+            };
+            let mut s = [0; 16];
+            s.copy_from_slice(body.fixed(16)?);
+            Ok(Ok(s))
+        })
+    }
+
+    /// LAYOUTGET of a whole-file FILES layout of `file` with `stateid`
+    /// (retried while a recall or the grace period refuses it).
+    pub fn layoutget(&mut self, file: &str, stateid: &[u8; 16]) -> io::Result<Layout> {
+        retry("LAYOUTGET", || {
+            let r = self.sequenced(&[
+                putrootfh(),
+                lookup(file),
+                layoutget(LAYOUT4_NFSV4_1_FILES, stateid, 1 << 16),
+            ])?;
+            let mut d = match outcome(r, 3) {
+                Ok(b) => b,
+                Err(s) => return Ok(Err(s)),
+            };
+            d.u32()?; // return on close
+            let mut stateid = [0; 16];
+            stateid.copy_from_slice(d.fixed(16)?);
+            if d.u32()? == 0 {
+                return Err(bad("LAYOUTGET: no layout".into()));
+            }
+            d.u64()?;
+            d.u64()?;
+            d.u32()?; // offset, length, iomode
+            if d.u32()? != LAYOUT4_NFSV4_1_FILES {
+                return Err(bad("LAYOUTGET: not a FILES layout".into()));
+            }
+            let body = d.opaque()?.to_vec();
+            Ok(Ok(Layout { stateid, body }))
+        })
     }
 
     /// SEQUENCE on slot 0, then `ops`: the results after SEQUENCE's.
@@ -285,14 +420,18 @@ impl Client {
             m.u32(o.num);
             m.0.extend_from_slice(&o.args.0);
         }
-        let mut rec = Vec::with_capacity(m.0.len() + 4);
-        rec.extend_from_slice(&(0x8000_0000 | m.0.len() as u32).to_be_bytes());
-        rec.extend_from_slice(&m.0);
-        self.tcp.write_all(&rec)?;
-        self.read_record()?;
+        self.send(&m)?;
+        // Callbacks that come first are answered on the way.
+        loop {
+            self.read_record()?;
+            if Dec::new(&self.reply).fixed(8)?[4..] != RPC_CALL.to_be_bytes() {
+                break;
+            }
+            self.answer_call()?;
+        }
         let mut d = Dec::new(&self.reply);
         let (xid, mtype, stat) = (d.u32()?, d.u32()?, d.u32()?);
-        if xid != self.xid || mtype != 1 || stat != 0 {
+        if xid != self.xid || mtype != RPC_REPLY || stat != 0 {
             return Err(bad(format!(
                 "RPC reply xid {xid:#x} type {mtype} stat {stat}"
             )));
@@ -325,6 +464,110 @@ impl Client {
         Ok(results)
     }
 
+    /// Sends one RPC message as one record.
+    fn send(&mut self, m: &Enc) -> io::Result<()> {
+        let mut rec = Vec::with_capacity(m.0.len() + 4);
+        rec.extend_from_slice(&(0x8000_0000 | m.0.len() as u32).to_be_bytes());
+        rec.extend_from_slice(&m.0);
+        self.tcp.write_all(&rec)
+    }
+
+    /// Answers the callback in `self.reply`: CB_NULL, or a CB_COMPOUND of
+    /// CB_SEQUENCE and CB_LAYOUTRECALL (any other operation: NOTSUPP).
+    fn answer_call(&mut self) -> io::Result<()> {
+        let call = std::mem::take(&mut self.reply);
+        let mut d = Dec::new(&call);
+        let xid = d.u32()?;
+        d.u32()?; // CALL
+        let (rpcvers, prog, _vers, proc_) = (d.u32()?, d.u32()?, d.u32()?, d.u32()?);
+        if rpcvers != 2 || prog != CB_PROGRAM {
+            return Err(bad(format!("a call of program {prog:#x}, RPC {rpcvers}")));
+        }
+        for _ in 0..2 {
+            d.u32()?; // credential, then verifier
+            d.opaque()?;
+        }
+        let mut m = Enc::default();
+        // REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, SUCCESS
+        m.u32(xid).u32(RPC_REPLY).u32(0).u32(0).u32(0).u32(0);
+        if proc_ == CB_COMPOUND {
+            let (status, tag, results, n) = self.cb_compound(&mut d)?;
+            m.u32(status).opaque(&tag).u32(n);
+            m.0.extend_from_slice(&results.0);
+        }
+        self.send(&m)
+    }
+
+    /// The results of a CB_COMPOUND: its status, tag, results and their
+    /// count.
+    fn cb_compound(&mut self, d: &mut Dec) -> io::Result<(u32, Vec<u8>, Enc, u32)> {
+        let tag = d.opaque()?.to_vec();
+        d.u32()?; // minor version
+        d.u32()?; // callback ident
+        let ops = d.u32()?;
+        let (mut res, mut n, mut status) = (Enc::default(), 0, NFS4_OK);
+        for _ in 0..ops {
+            let num = d.u32()?;
+            n += 1;
+            res.u32(num);
+            match num {
+                OP_CB_SEQUENCE => {
+                    let session = d.fixed(16)?;
+                    let (seq, slot, highest) = (d.u32()?, d.u32()?, d.u32()?);
+                    d.u32()?; // cachethis
+                    for _ in 0..d.u32()? {
+                        d.fixed(16)?; // a referring call list: its session
+                        for _ in 0..d.u32()? {
+                            d.u64()?; // and its calls' sequence and slot
+                        }
+                    }
+                    res.u32(NFS4_OK).fixed(session).u32(seq).u32(slot);
+                    res.u32(highest).u32(highest);
+                }
+                OP_CB_LAYOUTRECALL => {
+                    d.u32()?; // type
+                    d.u32()?; // iomode
+                    d.u32()?; // changed
+                    let mut stateid = [0; 16];
+                    match d.u32()? {
+                        LAYOUTRECALL4_FILE => {
+                            d.opaque()?; // filehandle
+                            d.u64()?; // offset
+                            d.u64()?; // length
+                            stateid.copy_from_slice(d.fixed(16)?);
+                        }
+                        LAYOUTRECALL4_FSID => {
+                            d.u64()?;
+                            d.u64()?;
+                        }
+                        _ => {} // all
+                    }
+                    let k = self.recalls.len();
+                    status = self
+                        .answers
+                        .get(k)
+                        .or(self.answers.last())
+                        .copied()
+                        .unwrap_or(NFS4ERR_NOMATCHING_LAYOUT);
+                    self.recalls.push(Recall {
+                        stateid,
+                        at: Instant::now(),
+                        answer: status,
+                    });
+                    res.u32(status);
+                }
+                _ => {
+                    status = NFS4ERR_NOTSUPP;
+                    res.u32(status);
+                }
+            }
+            if status != NFS4_OK {
+                break;
+            }
+        }
+        Ok((status, tag, res, n))
+    }
+
     fn read_record(&mut self) -> io::Result<()> {
         self.reply.clear();
         loop {
@@ -337,6 +580,23 @@ impl Client {
             if mark & 0x8000_0000 != 0 {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Retries `f` while it answers one of the transient statuses (the grace
+/// period, a recall in progress) for at most 90 s.
+pub fn retry<T>(what: &str, mut f: impl FnMut() -> io::Result<Result<T, u32>>) -> io::Result<T> {
+    let t0 = Instant::now();
+    loop {
+        match f()? {
+            Ok(v) => return Ok(v),
+            Err(
+                NFS4ERR_GRACE | NFS4ERR_DELAY | NFS4ERR_LAYOUTTRYLATER | NFS4ERR_RECALLCONFLICT,
+            ) if t0.elapsed() < Duration::from_secs(90) => {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(s) => return Err(bad(format!("{what}: status {s}"))),
         }
     }
 }
@@ -391,6 +651,161 @@ mod tests {
         assert_eq!(d.fixed(2).unwrap(), &[1, 2]);
         assert_eq!(d.left(), 0);
         assert!(d.u32().is_err(), "reading past the end is an error");
+    }
+
+    /// A client on one end of a loopback connection, the "server" on the
+    /// other.
+    fn pair() -> (Client, TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let tcp = TcpStream::connect(l.local_addr().expect("addr")).expect("connect");
+        let (server, _) = l.accept().expect("accept");
+        tcp.set_read_timeout(Some(REPLY_WAIT)).expect("timeout");
+        let c = Client {
+            tcp,
+            xid: 1,
+            clientid: 0,
+            session: [0; 16],
+            slot_seq: 0,
+            reply: Vec::new(),
+            answers: Vec::new(),
+            recalls: Vec::new(),
+        };
+        (c, server)
+    }
+
+    /// A CB_COMPOUND call of CB_SEQUENCE and a file CB_LAYOUTRECALL of
+    /// `stateid`, as one record, as nfsd sends it.
+    fn recall_call(xid: u32, stateid: &[u8; 16]) -> Vec<u8> {
+        let mut m = Enc::default();
+        m.u32(xid)
+            .u32(RPC_CALL)
+            .u32(2)
+            .u32(CB_PROGRAM)
+            .u32(1)
+            .u32(CB_COMPOUND);
+        m.u32(0).opaque(b"").u32(0).opaque(b""); // AUTH_NONE, twice
+        m.opaque(b"tag").u32(1).u32(0).u32(2);
+        m.u32(OP_CB_SEQUENCE)
+            .fixed(&[7; 16])
+            .u32(5)
+            .u32(0)
+            .u32(0)
+            .u32(0);
+        m.u32(1).fixed(&[7; 16]).u32(1).u32(9).u32(0); // a referring call
+        m.u32(OP_CB_LAYOUTRECALL)
+            .u32(LAYOUT4_NFSV4_1_FILES)
+            .u32(3)
+            .u32(1);
+        m.u32(LAYOUTRECALL4_FILE)
+            .opaque(&[1, 2, 3])
+            .u64(0)
+            .u64(u64::MAX);
+        m.fixed(stateid);
+        let mut rec = (0x8000_0000 | m.0.len() as u32).to_be_bytes().to_vec();
+        rec.extend_from_slice(&m.0);
+        rec
+    }
+
+    fn read_reply(server: &mut TcpStream) -> Vec<u8> {
+        let mut mark = [0; 4];
+        server.read_exact(&mut mark).expect("record mark");
+        let mut r = vec![0; (u32::from_be_bytes(mark) & 0x7fff_ffff) as usize];
+        server.read_exact(&mut r).expect("record");
+        r
+    }
+
+    #[test]
+    fn each_recall_gets_its_scripted_answer_and_the_last_repeats() {
+        let (mut c, mut server) = pair();
+        c.answer_recalls(&[NFS4ERR_NOMATCHING_LAYOUT, NFS4ERR_OLD_STATEID]);
+        let sid = [3; 16];
+        for (xid, want) in [
+            (10, NFS4ERR_NOMATCHING_LAYOUT),
+            (11, NFS4ERR_OLD_STATEID),
+            (12, NFS4ERR_OLD_STATEID),
+        ] {
+            server.write_all(&recall_call(xid, &sid)).expect("send");
+            c.serve_back_channel(Duration::from_secs(5), Duration::from_millis(50))
+                .expect("served");
+            let r = read_reply(&mut server);
+            let mut d = Dec::new(&r);
+            // xid, REPLY, accepted, verifier, SUCCESS
+            let head: Vec<u32> = (0..6).map(|_| d.u32().expect("header")).collect();
+            assert_eq!(head, [xid, RPC_REPLY, 0, 0, 0, 0]);
+            assert_eq!(d.u32().unwrap(), want, "the compound's status");
+            assert_eq!(d.string().unwrap(), "tag");
+            assert_eq!(d.u32().unwrap(), 2, "two results");
+            assert_eq!(d.u32().unwrap(), OP_CB_SEQUENCE);
+            assert_eq!(d.u32().unwrap(), NFS4_OK);
+            assert_eq!(d.fixed(16).unwrap(), &[7; 16], "the session echoed");
+            assert_eq!(d.u32().unwrap(), 5, "the sequence echoed");
+            d.fixed(12).unwrap(); // slot, highest, target highest
+            assert_eq!(
+                (d.u32().unwrap(), d.u32().unwrap()),
+                (OP_CB_LAYOUTRECALL, want)
+            );
+            assert_eq!(d.left(), 0);
+        }
+        let seen: Vec<(u32, [u8; 16])> =
+            c.recalls().iter().map(|r| (r.answer, r.stateid)).collect();
+        assert_eq!(
+            seen,
+            [
+                (NFS4ERR_NOMATCHING_LAYOUT, sid),
+                (NFS4ERR_OLD_STATEID, sid),
+                (NFS4ERR_OLD_STATEID, sid)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_callback_before_the_reply_is_answered_on_the_way() {
+        let (mut c, mut server) = pair();
+        let t = std::thread::spawn(move || {
+            read_reply(&mut server); // the COMPOUND
+            server.write_all(&recall_call(77, &[4; 16])).unwrap();
+            let answer = read_reply(&mut server);
+            let mut reply = Enc::default();
+            // the COMPOUND's reply: OK, no tag, one PUTROOTFH result
+            reply.u32(2).u32(RPC_REPLY).u32(0).u32(0).u32(0).u32(0);
+            reply
+                .u32(NFS4_OK)
+                .opaque(b"")
+                .u32(1)
+                .u32(OP_PUTROOTFH)
+                .u32(NFS4_OK);
+            let mut rec = (0x8000_0000 | reply.0.len() as u32).to_be_bytes().to_vec();
+            rec.extend_from_slice(&reply.0);
+            server.write_all(&rec).unwrap();
+            answer
+        });
+        let r = c
+            .compound(&[putrootfh()])
+            .expect("the reply after the callback");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].status, NFS4_OK);
+        let answer = t.join().expect("server");
+        assert_eq!(
+            &answer[..8],
+            &[0, 0, 0, 77, 0, 0, 0, 1],
+            "the callback's reply"
+        );
+        assert_eq!(c.recalls().len(), 1);
+        assert_eq!(
+            c.recalls()[0].answer,
+            NFS4ERR_NOMATCHING_LAYOUT,
+            "the default"
+        );
+    }
+
+    #[test]
+    fn a_quiet_back_channel_ends_the_wait() {
+        let (mut c, _server) = pair();
+        let t0 = Instant::now();
+        c.serve_back_channel(Duration::from_millis(100), Duration::from_millis(100))
+            .expect("nothing to serve is no error");
+        assert!(c.recalls().is_empty());
+        assert!(t0.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

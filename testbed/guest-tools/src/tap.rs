@@ -24,6 +24,12 @@ impl Tap {
         }
     }
 
+    /// A test that could not run here, counted as skipped (never passed).
+    pub fn skip(&mut self, desc: &str, why: &str) {
+        self.n += 1;
+        println!("ok {} - {} # SKIP {}", self.n, desc.replace('\n', " "), why);
+    }
+
     pub fn diag(&self, text: &str) {
         for line in text.lines() {
             println!("# {line}");

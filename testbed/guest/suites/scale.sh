@@ -11,7 +11,10 @@
 #     their layouts, and nfsd's tracepoints fire once per decision;
 #  5. GETDEVICEINFO with a maxcount below a device's length gets
 #     NFS4ERR_TOOSMALL with the length that works, for 16 IPv4 and 64 IPv6
-#     data servers.
+#     data servers;
+#  6. recalls that race the LAYOUTGET reply, answered by a scripted client:
+#     NOMATCHING is asked again only within 2 s of the grant, OLD_STATEID
+#     after such a question ends the recall unfenced, at first it is fenced.
 . "$GUEST/tap.sh"
 . "$GUEST/pnfs-env.sh"
 . "$GUEST/bin.sh"
@@ -304,6 +307,13 @@ pnfs_dataservers $(for i in $(seq 64); do printf '[fd00:1111:2222:3333:4444:5555
 tap_renumber < <(devinfo devinfo64.bin 4097)
 
 pnfs_dataservers "${PNFS_DS[@]}"
+
+# --- 6. Recalls that race the LAYOUTGET reply (patch 0007) -----------------
+# The stock client's answers to a recall depend on when the LAYOUTGET reply
+# reaches it; lunatik-guest-tests plays a client that answers as each case
+# says, and makes the recalls itself (it writes the data-server list back).
+tap_renumber < <(ip netns exec client "$TOOLS" recall "$PNFS_MDS:2049" recall 2>&1)
+
 for l in 1 2 3; do for h in 11 12 13 14 15; do ip addr del "10.99.$l.$h/24" dev "nfs$l" 2>/dev/null; done; done
 rmmod lunatik_ng
 pnfs_server_down >>"$RESULTS/scale-setup.log" 2>&1
