@@ -35,12 +35,13 @@ const OP_CB_LAYOUTRECALL: u32 = 5;
 const OP_CB_SEQUENCE: u32 = 11;
 const LAYOUTRECALL4_FILE: u32 = 1;
 const LAYOUTRECALL4_FSID: u32 = 2;
+const OP_CB_ILLEGAL: u32 = 10044;
 
 pub const NFS4_OK: u32 = 0;
 pub const NFS4ERR_TOOSMALL: u32 = 10005;
 pub const NFS4ERR_GRACE: u32 = 10013;
 pub const NFS4ERR_DELAY: u32 = 10008;
-pub const NFS4ERR_NOTSUPP: u32 = 10004;
+const NFS4ERR_OP_ILLEGAL: u32 = 10044;
 pub const NFS4ERR_OLD_STATEID: u32 = 10024;
 pub const NFS4ERR_NOMATCHING_LAYOUT: u32 = 10060;
 pub const NFS4ERR_LAYOUTTRYLATER: u32 = 10058;
@@ -141,6 +142,8 @@ pub struct Client {
     /// The answers to the recalls to come, in order; the last repeats.
     answers: Vec<u32>,
     recalls: Vec<Recall>,
+    /// The last callback's CB_SEQUENCE sequence and slot, and its result.
+    cb_replay: Option<((u32, u32), Vec<u8>)>,
 }
 
 /// A CB_LAYOUTRECALL the server sent, and the status it was answered.
@@ -244,6 +247,7 @@ impl Client {
             reply: Vec::new(),
             answers: Vec::new(),
             recalls: Vec::new(),
+            cb_replay: None,
         };
         let exchange = op(OP_EXCHANGE_ID, |e| {
             e.fixed(&std::process::id().to_be_bytes().repeat(2)) // verifier
@@ -488,32 +492,45 @@ impl Client {
             d.opaque()?;
         }
         let mut m = Enc::default();
-        // REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, SUCCESS
-        m.u32(xid).u32(RPC_REPLY).u32(0).u32(0).u32(0).u32(0);
-        if proc_ == CB_COMPOUND {
-            let (status, tag, results, n) = self.cb_compound(&mut d)?;
-            m.u32(status).opaque(&tag).u32(n);
-            m.0.extend_from_slice(&results.0);
-        }
+        // REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, then SUCCESS, or
+        // PROC_UNAVAIL for a procedure neither CB_NULL nor CB_COMPOUND
+        m.u32(xid).u32(RPC_REPLY).u32(0).u32(0).u32(0);
+        match proc_ {
+            0 => m.u32(0),
+            CB_COMPOUND => {
+                let body = self.cb_compound(&mut d)?;
+                m.u32(0).fixed(&body)
+            }
+            _ => m.u32(3),
+        };
         self.send(&m)
     }
 
-    /// The results of a CB_COMPOUND: its status, tag, results and their
-    /// count.
-    fn cb_compound(&mut self, d: &mut Dec) -> io::Result<(u32, Vec<u8>, Enc, u32)> {
+    /// The result of a CB_COMPOUND: its status, tag and results. A call
+    /// sent again (the same CB_SEQUENCE slot and sequence: nfsd resends
+    /// one it had no reply to in time) gets the same result again,
+    /// without counting as another recall (RFC 8881, section 2.10.6.1).
+    fn cb_compound(&mut self, d: &mut Dec) -> io::Result<Vec<u8>> {
         let tag = d.opaque()?.to_vec();
         d.u32()?; // minor version
         d.u32()?; // callback ident
         let ops = d.u32()?;
         let (mut res, mut n, mut status) = (Enc::default(), 0, NFS4_OK);
+        let mut slot_seq = None;
         for _ in 0..ops {
-            let num = d.u32()?;
+            let mut num = d.u32()?;
             n += 1;
-            res.u32(num);
             match num {
                 OP_CB_SEQUENCE => {
                     let session = d.fixed(16)?;
                     let (seq, slot, highest) = (d.u32()?, d.u32()?, d.u32()?);
+                    if let Some((again, body)) = &self.cb_replay {
+                        if *again == (seq, slot) {
+                            return Ok(body.clone());
+                        }
+                    }
+                    self.cb_replay = None;
+                    slot_seq = Some((seq, slot));
                     d.u32()?; // cachethis
                     for _ in 0..d.u32()? {
                         d.fixed(16)?; // a referring call list: its session
@@ -521,8 +538,8 @@ impl Client {
                             d.u64()?; // and its calls' sequence and slot
                         }
                     }
-                    res.u32(NFS4_OK).fixed(session).u32(seq).u32(slot);
-                    res.u32(highest).u32(highest);
+                    res.u32(num).u32(NFS4_OK).fixed(session).u32(seq);
+                    res.u32(slot).u32(highest).u32(highest);
                 }
                 OP_CB_LAYOUTRECALL => {
                     d.u32()?; // type
@@ -554,18 +571,24 @@ impl Client {
                         at: Instant::now(),
                         answer: status,
                     });
-                    res.u32(status);
+                    res.u32(num).u32(status);
                 }
                 _ => {
-                    status = NFS4ERR_NOTSUPP;
-                    res.u32(status);
+                    // its arguments cannot be read past: the compound ends
+                    (num, status) = (OP_CB_ILLEGAL, NFS4ERR_OP_ILLEGAL);
+                    res.u32(num).u32(status);
                 }
             }
             if status != NFS4_OK {
                 break;
             }
         }
-        Ok((status, tag, res, n))
+        let mut body = Enc::default();
+        body.u32(status).opaque(&tag).u32(n).fixed(&res.0);
+        if let Some(again) = slot_seq {
+            self.cb_replay = Some((again, body.0.clone()));
+        }
+        Ok(body.0)
     }
 
     fn read_record(&mut self) -> io::Result<()> {
@@ -669,13 +692,14 @@ mod tests {
             reply: Vec::new(),
             answers: Vec::new(),
             recalls: Vec::new(),
+            cb_replay: None,
         };
         (c, server)
     }
 
     /// A CB_COMPOUND call of CB_SEQUENCE and a file CB_LAYOUTRECALL of
     /// `stateid`, as one record, as nfsd sends it.
-    fn recall_call(xid: u32, stateid: &[u8; 16]) -> Vec<u8> {
+    fn recall_call(xid: u32, seq: u32, stateid: &[u8; 16]) -> Vec<u8> {
         let mut m = Enc::default();
         m.u32(xid)
             .u32(RPC_CALL)
@@ -687,7 +711,7 @@ mod tests {
         m.opaque(b"tag").u32(1).u32(0).u32(2);
         m.u32(OP_CB_SEQUENCE)
             .fixed(&[7; 16])
-            .u32(5)
+            .u32(seq)
             .u32(0)
             .u32(0)
             .u32(0);
@@ -724,7 +748,9 @@ mod tests {
             (11, NFS4ERR_OLD_STATEID),
             (12, NFS4ERR_OLD_STATEID),
         ] {
-            server.write_all(&recall_call(xid, &sid)).expect("send");
+            server
+                .write_all(&recall_call(xid, xid, &sid))
+                .expect("send");
             c.serve_back_channel(Duration::from_secs(5), Duration::from_millis(50))
                 .expect("served");
             let r = read_reply(&mut server);
@@ -738,7 +764,7 @@ mod tests {
             assert_eq!(d.u32().unwrap(), OP_CB_SEQUENCE);
             assert_eq!(d.u32().unwrap(), NFS4_OK);
             assert_eq!(d.fixed(16).unwrap(), &[7; 16], "the session echoed");
-            assert_eq!(d.u32().unwrap(), 5, "the sequence echoed");
+            assert_eq!(d.u32().unwrap(), xid, "the sequence echoed");
             d.fixed(12).unwrap(); // slot, highest, target highest
             assert_eq!(
                 (d.u32().unwrap(), d.u32().unwrap()),
@@ -763,7 +789,7 @@ mod tests {
         let (mut c, mut server) = pair();
         let t = std::thread::spawn(move || {
             read_reply(&mut server); // the COMPOUND
-            server.write_all(&recall_call(77, &[4; 16])).unwrap();
+            server.write_all(&recall_call(77, 1, &[4; 16])).unwrap();
             let answer = read_reply(&mut server);
             let mut reply = Enc::default();
             // the COMPOUND's reply: OK, no tag, one PUTROOTFH result
@@ -796,6 +822,58 @@ mod tests {
             NFS4ERR_NOMATCHING_LAYOUT,
             "the default"
         );
+    }
+
+    #[test]
+    fn a_call_sent_again_gets_the_same_answer_and_is_no_new_recall() {
+        let (mut c, mut server) = pair();
+        c.answer_recalls(&[NFS4ERR_NOMATCHING_LAYOUT, NFS4ERR_OLD_STATEID]);
+        let mut replies = Vec::new();
+        // the same slot and sequence twice (new xids), then the next one
+        for (xid, seq) in [(20u32, 1), (21, 1), (22, 2)] {
+            server.write_all(&recall_call(xid, seq, &[5; 16])).unwrap();
+            c.serve_back_channel(Duration::from_secs(5), Duration::from_millis(50))
+                .expect("served");
+            let r = read_reply(&mut server);
+            assert_eq!(r[..4], xid.to_be_bytes(), "its own xid");
+            replies.push(r[4..].to_vec());
+        }
+        assert_eq!(replies[0], replies[1], "the same result again");
+        assert_ne!(replies[1], replies[2], "the next call, the next answer");
+        let answers: Vec<u32> = c.recalls().iter().map(|r| r.answer).collect();
+        assert_eq!(answers, [NFS4ERR_NOMATCHING_LAYOUT, NFS4ERR_OLD_STATEID]);
+    }
+
+    #[test]
+    fn an_unknown_callback_operation_is_illegal_and_ends_the_compound() {
+        let (mut c, mut server) = pair();
+        let mut m = Enc::default();
+        m.u32(30)
+            .u32(RPC_CALL)
+            .u32(2)
+            .u32(CB_PROGRAM)
+            .u32(1)
+            .u32(CB_COMPOUND);
+        m.u32(0).opaque(b"").u32(0).opaque(b"");
+        m.opaque(b"").u32(1).u32(0).u32(2).u32(4).u32(0); // CB_RECALL, ...
+        let mut rec = (0x8000_0000 | m.0.len() as u32).to_be_bytes().to_vec();
+        rec.extend_from_slice(&m.0);
+        server.write_all(&rec).unwrap();
+        c.serve_back_channel(Duration::from_secs(5), Duration::from_millis(50))
+            .expect("served");
+        let r = read_reply(&mut server);
+        let mut d = Dec::new(&r);
+        for _ in 0..6 {
+            d.u32().unwrap();
+        }
+        assert_eq!(d.u32().unwrap(), NFS4ERR_OP_ILLEGAL);
+        d.opaque().unwrap();
+        assert_eq!(d.u32().unwrap(), 1, "one result");
+        assert_eq!(
+            (d.u32().unwrap(), d.u32().unwrap()),
+            (OP_CB_ILLEGAL, NFS4ERR_OP_ILLEGAL)
+        );
+        assert!(c.recalls().is_empty());
     }
 
     #[test]

@@ -312,7 +312,11 @@ pnfs_dataservers "${PNFS_DS[@]}"
 # The stock client's answers to a recall depend on when the LAYOUTGET reply
 # reaches it; lunatik-guest-tests plays a client that answers as each case
 # says, and makes the recalls itself (it writes the data-server list back).
-tap_renumber < <(ip netns exec client "$TOOLS" recall "$PNFS_MDS:2049" recall 2>&1)
+rc=0
+ip netns exec client "$TOOLS" recall "$PNFS_MDS:2049" recall >"$RESULTS/scale-recall.tap" 2>&1 || rc=$?
+tap_renumber <"$RESULTS/scale-recall.tap"
+check "the recall cases ran to their end (exit status $rc, all 5 results)" \
+	bash -c "[ $rc = 0 ] && grep -q '^1\.\.5\$' '$RESULTS/scale-recall.tap'"
 
 for l in 1 2 3; do for h in 11 12 13 14 15; do ip addr del "10.99.$l.$h/24" dev "nfs$l" 2>/dev/null; done; done
 rmmod lunatik_ng
