@@ -87,9 +87,17 @@ phase_roundrobin() {
 	ok $([ "$decided" -gt 0 ] && [ "${gd:-0}" -gt 0 ]; echo $?) "layouts: nfsd decided $decided, the client sent GETDEVICEINFO ($gd; LAYOUTGET alone: $lg)"
 	ok $([ "${pr:-0}" -gt 0 ] && [ "${pw:-0}" -gt 0 ]; echo $?) "mountstats: pNFS READ ($pr) and WRITE ($pw) events non-zero"
 
-	# One transport per address: no trunking.
+	# One transport per address: no trunking. Counted while a file is held
+	# open and read through its layout: nfsd asks for no device
+	# notifications, so the client does not cache a device past its last
+	# layout, and a data server's connection goes with its last device
+	# (after a return-on-close, on a slow kernel, before the count).
 	local peers
+	exec 4<"$PNFS_MNT/rr"
+	echo 3 >/proc/sys/vm/drop_caches
+	cat <&4 >/dev/null
 	peers=$(ss -tnH state established '( dport = :2049 )' | awk '{print $4}' | sed 's/:2049$//' | sort | uniq -c)
+	exec 4<&-
 	diag "$peers"
 	local each=0 a
 	for a in "$PNFS_MDS" "${PNFS_DS[@]}"; do
