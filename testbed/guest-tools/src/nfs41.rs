@@ -235,10 +235,10 @@ impl Client {
         Self::session(addr, owner, true)
     }
 
-    fn session(addr: &str, owner: &[u8], back_channel: bool) -> io::Result<Client> {
-        let tcp = TcpStream::connect(addr)?;
+    /// A client on `tcp`, with no session yet.
+    fn on(tcp: TcpStream) -> io::Result<Client> {
         tcp.set_read_timeout(Some(REPLY_WAIT))?;
-        let mut c = Client {
+        Ok(Client {
             tcp,
             xid: std::process::id() << 12,
             clientid: 0,
@@ -248,7 +248,11 @@ impl Client {
             answers: Vec::new(),
             recalls: Vec::new(),
             cb_replay: None,
-        };
+        })
+    }
+
+    fn session(addr: &str, owner: &[u8], back_channel: bool) -> io::Result<Client> {
+        let mut c = Self::on(TcpStream::connect(addr)?)?;
         let exchange = op(OP_EXCHANGE_ID, |e| {
             e.fixed(&std::process::id().to_be_bytes().repeat(2)) // verifier
                 .opaque(owner)
@@ -682,19 +686,7 @@ mod tests {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let tcp = TcpStream::connect(l.local_addr().expect("addr")).expect("connect");
         let (server, _) = l.accept().expect("accept");
-        tcp.set_read_timeout(Some(REPLY_WAIT)).expect("timeout");
-        let c = Client {
-            tcp,
-            xid: 1,
-            clientid: 0,
-            session: [0; 16],
-            slot_seq: 0,
-            reply: Vec::new(),
-            answers: Vec::new(),
-            recalls: Vec::new(),
-            cb_replay: None,
-        };
-        (c, server)
+        (Client::on(tcp).expect("client"), server)
     }
 
     /// A CB_COMPOUND call of CB_SEQUENCE and a file CB_LAYOUTRECALL of
@@ -788,12 +780,13 @@ mod tests {
     fn a_callback_before_the_reply_is_answered_on_the_way() {
         let (mut c, mut server) = pair();
         let t = std::thread::spawn(move || {
-            read_reply(&mut server); // the COMPOUND
+            let call = read_reply(&mut server); // the COMPOUND
+            let xid = u32::from_be_bytes([call[0], call[1], call[2], call[3]]);
             server.write_all(&recall_call(77, 1, &[4; 16])).unwrap();
             let answer = read_reply(&mut server);
             let mut reply = Enc::default();
             // the COMPOUND's reply: OK, no tag, one PUTROOTFH result
-            reply.u32(2).u32(RPC_REPLY).u32(0).u32(0).u32(0).u32(0);
+            reply.u32(xid).u32(RPC_REPLY).u32(0).u32(0).u32(0).u32(0);
             reply
                 .u32(NFS4_OK)
                 .opaque(b"")
