@@ -334,7 +334,7 @@ impl Client {
                 Err(e) => return Err(e),
             }
             self.read_record()?;
-            if Dec::new(&self.reply).fixed(8)?[4..] != RPC_CALL.to_be_bytes() {
+            if !self.record_is_call()? {
                 return Err(bad("a reply to no call".into()));
             }
             self.answer_call()?;
@@ -432,7 +432,7 @@ impl Client {
         // Callbacks that come first are answered on the way.
         loop {
             self.read_record()?;
-            if Dec::new(&self.reply).fixed(8)?[4..] != RPC_CALL.to_be_bytes() {
+            if !self.record_is_call()? {
                 break;
             }
             self.answer_call()?;
@@ -593,6 +593,12 @@ impl Client {
             self.cb_replay = Some((again, body.0.clone()));
         }
         Ok(body.0)
+    }
+
+    /// Whether the record read last is a call (the server's, on the back
+    /// channel) rather than a reply: its message type, after the xid.
+    fn record_is_call(&self) -> io::Result<bool> {
+        Ok(Dec::new(&self.reply).fixed(8)?[4..] == RPC_CALL.to_be_bytes())
     }
 
     fn read_record(&mut self) -> io::Result<()> {
