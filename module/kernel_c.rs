@@ -42,7 +42,7 @@ extern "C" {
     pub(crate) fn lunatik_sha1_exit();
     pub(crate) fn lunatik_sha1(data: *const u8, len: usize, out: *mut u8) -> c_int;
 
-    pub(crate) fn lunatik_sem_new() -> *mut Semaphore;
+    pub(crate) fn lunatik_sem_new(count: c_uint) -> *mut Semaphore;
     pub(crate) fn lunatik_sem_free(s: *mut Semaphore);
     pub(crate) fn lunatik_sem_down_killable(s: *mut Semaphore) -> c_int;
     pub(crate) fn lunatik_sem_down_within(s: *mut Semaphore, ms: c_uint) -> bool;

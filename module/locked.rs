@@ -63,7 +63,7 @@ impl Drop for Guard<'_> {
 impl Locked {
     pub(crate) fn new(vm: Vm) -> Result<KBox<Locked>> {
         // SAFETY: allocates and initializes a semaphore (or returns null).
-        let sem = NonNull::new(unsafe { c::lunatik_sem_new() }).ok_or(ENOMEM)?;
+        let sem = NonNull::new(unsafe { c::lunatik_sem_new(1) }).ok_or(ENOMEM)?;
         match KBox::new(
             Locked {
                 sem,
@@ -109,6 +109,67 @@ impl Drop for Locked {
     fn drop(&mut self) {
         // SAFETY: no guard is alive (they borrow `self`); the `Vm` field is
         // dropped after this, without the semaphore.
+        unsafe { c::lunatik_sem_free(self.sem.as_ptr()) };
+    }
+}
+
+/// `n` seats, taken in arrival order: a policy set has one per state, and
+/// a decision takes a seat before a state, so that it waits for whichever
+/// state frees first rather than for one (whose holder may be off its CPU
+/// for long: 478 ms once on the debug kernel, while the others were free).
+pub(crate) struct Seats {
+    sem: NonNull<Semaphore>,
+}
+
+// SAFETY: a semaphore is made for use from any thread; `Seats` only takes
+// and gives back seats through it.
+unsafe impl Send for Seats {}
+// SAFETY: as above.
+unsafe impl Sync for Seats {}
+
+/// A seat, given back when dropped.
+pub(crate) struct Seat<'a> {
+    seats: &'a Seats,
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this seat was taken from the semaphore and not yet given
+        // back.
+        unsafe { c::lunatik_sem_up(self.seats.sem.as_ptr()) };
+    }
+}
+
+impl Seats {
+    pub(crate) fn new(n: u32) -> Result<Seats> {
+        // SAFETY: allocates and initializes a semaphore (or returns null).
+        let sem = NonNull::new(unsafe { c::lunatik_sem_new(n) }).ok_or(ENOMEM)?;
+        Ok(Seats { sem })
+    }
+
+    /// Takes a seat within `ms` milliseconds, or gives up.
+    pub(crate) fn take_within(&self, ms: u32) -> Option<Seat<'_>> {
+        // SAFETY: the semaphore lives as long as `self`.
+        if unsafe { c::lunatik_sem_down_within(self.sem.as_ptr(), ms) } {
+            Some(Seat { seats: self })
+        } else {
+            None
+        }
+    }
+
+    /// Waits for a seat; `EINTR` when a fatal signal comes first.
+    pub(crate) fn take_killable(&self) -> Result<Seat<'_>> {
+        // SAFETY: the semaphore lives as long as `self`.
+        if unsafe { c::lunatik_sem_down_killable(self.sem.as_ptr()) } != 0 {
+            return Err(EINTR);
+        }
+        Ok(Seat { seats: self })
+    }
+}
+
+impl Drop for Seats {
+    fn drop(&mut self) {
+        // SAFETY: no seat is out (they borrow `self`).
         unsafe { c::lunatik_sem_free(self.sem.as_ptr()) };
     }
 }

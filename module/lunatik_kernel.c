@@ -232,15 +232,16 @@ int lunatik_sha1(const u8 *data, size_t len, u8 *out)
 }
 
 /*
- * The locks of the states: semaphores, whose waiters queue in order, with a
- * bounded wait for nfsd threads and a killable one for SYS_lua callers.
+ * The locks of the states (@count 1) and a policy set's seats (@count: its
+ * states): semaphores, whose waiters queue in order, with a bounded wait for
+ * nfsd threads and a killable one for SYS_lua callers.
  */
-struct semaphore *lunatik_sem_new(void)
+struct semaphore *lunatik_sem_new(unsigned int count)
 {
 	struct semaphore *s = kmalloc(sizeof(*s), GFP_KERNEL);
 
 	if (s)
-		sema_init(s, 1);
+		sema_init(s, count);
 	return s;
 }
 

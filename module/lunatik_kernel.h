@@ -45,7 +45,7 @@ int lunatik_sha1_init(void);
 void lunatik_sha1_exit(void);
 int lunatik_sha1(const u8 *data, size_t len, u8 *out);
 
-struct semaphore *lunatik_sem_new(void);
+struct semaphore *lunatik_sem_new(unsigned int count);
 void lunatik_sem_free(struct semaphore *s);
 int lunatik_sem_down_killable(struct semaphore *s);
 bool lunatik_sem_down_within(struct semaphore *s, unsigned int ms);

@@ -11,10 +11,13 @@
 //! section) before it picks a state, so the old set is freed by whoever
 //! drops the last reference: the swap, or the last decision that used it.
 //!
-//! A decision takes the state of the CPU it runs on, or any other free one,
-//! and waits (bounded, queued on the semaphore of its CPU's state) only
-//! when all are busy. SYS_lua never takes a policy state's lock (but for
-//! `pnfs.eval`, which runs code in each of them).
+//! A decision takes a seat (one per state, waiters served in arrival
+//! order, bounded) and then the state of the CPU it runs on, or any other
+//! free one: every holder of a state holds a seat, so a seated decision
+//! finds one free, and a decision waits only when all are busy, for
+//! whichever frees first. SYS_lua never takes a policy state's lock (but
+//! for `pnfs.eval`, which runs code in each of them, and `pnfs.stats`,
+//! which only tries).
 
 use core::ffi::CStr;
 use core::fmt::Write;
@@ -26,7 +29,7 @@ use crate::exec::{self, Out};
 use crate::host::{Host, PolicyInfo, Stats};
 use crate::kernel_c::{self as c, params};
 use crate::libs::pnfs::{self as lib, MAX_EXPORT, MAX_NAME};
-use crate::locked::{Guard, Locked};
+use crate::locked::{Guard, Locked, Seat, Seats};
 use crate::nfsd_host;
 use crate::platform;
 use crate::text::Text;
@@ -36,6 +39,8 @@ use crate::vm::{Budget, Limits, Vm};
 pub(crate) struct PolicySet {
     refs: AtomicUsize,
     states: KVec<KBox<Locked>>,
+    /// One per state; whoever holds a state holds a seat.
+    seats: Seats,
     info: PolicyInfo,
     /// The export whose files it decides; empty: every export without a
     /// policy of its own.
@@ -173,22 +178,42 @@ impl Drop for Owner {
     }
 }
 
+/// A policy state held for a decision, and its seat: the state is given
+/// back first (fields drop in order), so the next seated decision finds it.
+pub(crate) struct Held<'a> {
+    vm: Guard<'a>,
+    _seat: Seat<'a>,
+}
+
+impl core::ops::Deref for Held<'_> {
+    type Target = Vm;
+
+    fn deref(&self) -> &Vm {
+        &self.vm
+    }
+}
+
+impl core::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Vm {
+        &mut self.vm
+    }
+}
+
 impl PolicySet {
-    /// A state for a decision: this CPU's, another free one, or this CPU's
-    /// after a wait of at most `wait_ms`.
-    pub(crate) fn pick(&self, wait_ms: u32) -> Option<Guard<'_>> {
+    /// A state for a decision, within `wait_ms`: a seat, then this CPU's
+    /// state or another free one.
+    pub(crate) fn pick(&self, wait_ms: u32) -> Option<Held<'_>> {
+        let seat = self.seats.take_within(wait_ms)?;
+        self.free_state().map(|vm| Held { vm, _seat: seat })
+    }
+
+    /// A free state, this CPU's first. With a seat held there is one:
+    /// every other holder of a state holds one of the other seats.
+    fn free_state(&self) -> Option<Guard<'_>> {
         let n = self.states.len();
-        if n == 0 {
-            return None;
-        }
         // SAFETY: reads the CPU number (a hint: the thread may move).
-        let me = unsafe { c::lunatik_cpu_id() } as usize % n;
-        for k in 0..n {
-            if let Some(g) = self.states[(me + k) % n].lock_within(0) {
-                return Some(g);
-            }
-        }
-        self.states[me].lock_within(wait_ms)
+        let me = unsafe { c::lunatik_cpu_id() } as usize % n.max(1);
+        (0..n).find_map(|k| self.states[(me + k) % n].lock_within(0))
     }
 }
 
@@ -279,11 +304,13 @@ pub(crate) fn load(source: &[u8], name: &[u8], export: &[u8], err: &mut [u8]) ->
         loaded: unsafe { c::lunatik_real_seconds() },
     };
     info.name_len = crate::libs::copy_bytes(&mut info.name, name);
+    let seats = Seats::new(n as u32).map_err(|_| message(err, b"out of memory for the policy states"))?;
     platform::sha1(source, &mut info.sha1);
     let mut set = KBox::new(
         PolicySet {
             refs: AtomicUsize::new(1),
             states,
+            seats,
             info,
             export: [0; MAX_EXPORT],
             export_len: 0,
@@ -341,10 +368,14 @@ pub(crate) fn eval(code: &[u8], out: &mut [u8]) -> core::result::Result<usize, &
     let budget = load_budget();
     let mut len = 0;
     for state in set.0.states.iter() {
+        // this state, not any: a seat first all the same, or a decision
+        // seated while it runs might find no state free
+        let seat = set.0.seats.take_killable().map_err(|_| c"interrupted")?;
         let mut vm = state.lock_killable().map_err(|_| c"interrupted")?;
         let mut tail = Tail { out, from: len };
         let report = exec::exec(&mut vm, budget, code, c"=eval", &mut tail);
         drop(vm);
+        drop(seat);
         len = (len + report.len).min(out.len().saturating_sub(1));
         if let Some(b) = out.get_mut(len) {
             *b = b'\n';
@@ -362,7 +393,11 @@ pub(crate) fn info() -> Option<PolicyInfo> {
         .0
         .states
         .iter()
-        .filter_map(|s| s.lock_within(0).map(|vm| vm.used() as u64))
+        .filter_map(|s| {
+            // a seat too, as in `eval`; none free: the state is busy
+            let _seat = set.0.seats.take_within(0)?;
+            s.lock_within(0).map(|vm| vm.used() as u64)
+        })
         .sum();
     Some(info)
 }
