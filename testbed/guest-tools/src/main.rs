@@ -7,7 +7,7 @@
 //!   lunatik-guest-tests concurrency PROCS CALLS
 //!   lunatik-guest-tests bench
 //!   lunatik-guest-tests hammer SECONDS   (two callers; prints counts)
-//!   lunatik-guest-tests storm SECONDS CALLERS [KIND] (long, failing, normal calls)
+//!   lunatik-guest-tests storm SECONDS CALLERS [KIND] (long, failing, normal calls; eval: pnfs.eval of a loop)
 //!   lunatik-guest-tests cycles KO COUNT  (load, work, unload COUNT times)
 //!   lunatik-guest-tests fuzz SECONDS SEED [args|programs|all] [COUNT]
 //!                                        (SECONDS 0: COUNT sub-seeds from SEED, printed)

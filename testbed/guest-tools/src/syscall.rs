@@ -303,30 +303,44 @@ struct StormCall {
     code: &'static str,
     /// A Lua error whose message holds this, or (None) a plain "1".
     error: Option<&'static str>,
+    /// Only when named, not in "all": it needs a loaded policy.
+    named_only: bool,
 }
 
 /// The calls of `storm`: long ones that hold the default state until their
-/// budget or memory cap stops them, errors, and normal returns.
-const STORM: [StormCall; 4] = [
+/// budget or memory cap stops them, errors, and normal returns; and
+/// `pnfs.eval` of a loop, which holds each policy state in turn for a
+/// whole budget.
+const STORM: [StormCall; 5] = [
     StormCall {
         what: "budget",
         code: "local n = 0 while true do n = n + 1 end",
         error: Some("exhausted|exceeded"),
+        named_only: false,
     },
     StormCall {
         what: "error",
         code: "error('storm error')",
         error: Some("storm error"),
+        named_only: false,
     },
     StormCall {
         what: "memory",
         code: "local t = {} for i = 1, math.maxinteger do t[i] = string.rep('m', 65536) .. i end",
         error: Some("not enough memory"),
+        named_only: false,
     },
     StormCall {
         what: "return",
         code: "return 1",
         error: None,
+        named_only: false,
+    },
+    StormCall {
+        what: "eval",
+        code: "error(pnfs.eval('local n = 0 while true do n = n + 1 end'))",
+        error: Some("exhausted|exceeded"),
+        named_only: true,
     },
 ];
 
@@ -335,10 +349,10 @@ const STORM: [StormCall; 4] = [
 /// asks the policy). One TAP line: every answer was the expected one.
 pub fn storm(t: &mut Tap, secs: u64, callers: usize, kinds: &str) {
     let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    // "all" cycles through every kind; a kind's name keeps only that one.
-    let pick: Vec<usize> = (0..STORM.len())
-        .filter(|&k| kinds == "all" || STORM[k].what == kinds)
-        .collect();
+    // "all" cycles through every kind but the named-only ones; a kind's
+    // name keeps only that one.
+    let chosen = |c: &StormCall| (kinds == "all" && !c.named_only) || c.what == kinds;
+    let pick: Vec<usize> = (0..STORM.len()).filter(|&k| chosen(&STORM[k])).collect();
     let threads: Vec<_> = (0..callers)
         .map(|k| {
             let pick = pick.clone();
@@ -382,7 +396,7 @@ pub fn storm(t: &mut Tap, secs: u64, callers: usize, kinds: &str) {
     let summary: Vec<String> = STORM
         .iter()
         .zip(counts)
-        .filter(|(c, _)| kinds == "all" || c.what == kinds)
+        .filter(|(c, _)| chosen(c))
         .map(|(c, n)| format!("{n} {}", c.what))
         .collect();
     t.check(
