@@ -13,11 +13,11 @@
 //!
 //! A decision takes a seat (one per state, waiters served in arrival
 //! order, bounded) and then the state of the CPU it runs on, or any other
-//! free one: every holder of a state holds a seat, so a seated decision
-//! finds one free, and a decision waits only when all are busy, for
-//! whichever frees first. SYS_lua never takes a policy state's lock (but
-//! for `pnfs.eval`, which runs code in each of them, and `pnfs.stats`,
-//! which only tries).
+//! free one: every holder of a state holds a seat, so while a decision
+//! holds one a state is free, and a decision waits only when all are busy,
+//! for whichever frees first. SYS_lua never takes a policy state's lock
+//! (but for `pnfs.eval`, which runs code in each of them, and the stats,
+//! which only try).
 
 use core::ffi::CStr;
 use core::fmt::Write;
@@ -203,12 +203,24 @@ impl PolicySet {
     /// A state for a decision, within `wait_ms`: a seat, then this CPU's
     /// state or another free one.
     pub(crate) fn pick(&self, wait_ms: u32) -> Option<Held<'_>> {
+        let deadline = platform::now_ns() + u64::from(wait_ms) * 1_000_000;
         let seat = self.seats.take_within(wait_ms)?;
-        self.free_state().map(|vm| Held { vm, _seat: seat })
+        // With a seat held a state is free at every moment, but one scan
+        // tries each state once while others come and go (a state freed
+        // behind it, the next one taken before it): scan again, each miss
+        // having been someone else's hit, within the same bound.
+        loop {
+            if let Some(vm) = self.free_state() {
+                return Some(Held { vm, _seat: seat });
+            }
+            if platform::now_ns() > deadline {
+                return None;
+            }
+            core::hint::spin_loop();
+        }
     }
 
-    /// A free state, this CPU's first. With a seat held there is one:
-    /// every other holder of a state holds one of the other seats.
+    /// A free state, this CPU's first, or none if each one tried was busy.
     fn free_state(&self) -> Option<Guard<'_>> {
         let n = self.states.len();
         // SAFETY: reads the CPU number (a hint: the thread may move).
@@ -394,7 +406,7 @@ pub(crate) fn info() -> Option<PolicyInfo> {
         .states
         .iter()
         .filter_map(|s| {
-            // a seat too, as in `eval`; none free: the state is busy
+            // a seat too, as in `eval`; none free: left out as busy
             let _seat = set.0.seats.take_within(0)?;
             s.lock_within(0).map(|vm| vm.used() as u64)
         })
