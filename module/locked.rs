@@ -18,9 +18,57 @@ use kernel::prelude::*;
 use crate::kernel_c::{self as c, Semaphore};
 use crate::vm::Vm;
 
+/// A semaphore of `lunatik_kernel.c`, owned: freed when dropped.
+struct Sem(NonNull<Semaphore>);
+
+// SAFETY: a kernel semaphore is made to be taken and given back from any
+// thread; `Sem` only does that and frees it once, when dropped.
+unsafe impl Send for Sem {}
+// SAFETY: as above.
+unsafe impl Sync for Sem {}
+
+impl Sem {
+    fn new(count: u32) -> Result<Sem> {
+        // SAFETY: allocates and initializes a semaphore (or returns null).
+        NonNull::new(unsafe { c::lunatik_sem_new(count) })
+            .map(Sem)
+            .ok_or(ENOMEM)
+    }
+
+    /// Takes one within `ms` milliseconds (true), or gives up.
+    fn down_within(&self, ms: u32) -> bool {
+        // SAFETY: the semaphore lives as long as `self`.
+        unsafe { c::lunatik_sem_down_within(self.0.as_ptr(), ms) }
+    }
+
+    /// Waits for one; `EINTR` when a fatal signal comes first.
+    fn down_killable(&self) -> Result {
+        // SAFETY: the semaphore lives as long as `self`.
+        match unsafe { c::lunatik_sem_down_killable(self.0.as_ptr()) } {
+            0 => Ok(()),
+            _ => Err(EINTR),
+        }
+    }
+
+    /// Gives back one taken by `down_within` or `down_killable`.
+    fn up(&self) {
+        // SAFETY: the semaphore lives as long as `self`; the callers (the
+        // guards' `Drop`) give back only what they took.
+        unsafe { c::lunatik_sem_up(self.0.as_ptr()) };
+    }
+}
+
+impl Drop for Sem {
+    fn drop(&mut self) {
+        // SAFETY: made by `new`, freed once; no one holds it (the guards
+        // borrow its owner).
+        unsafe { c::lunatik_sem_free(self.0.as_ptr()) };
+    }
+}
+
 /// A [`Vm`] and its lock.
 pub(crate) struct Locked {
-    sem: NonNull<Semaphore>,
+    sem: Sem,
     vm: UnsafeCell<Vm>,
 }
 
@@ -55,38 +103,23 @@ impl DerefMut for Guard<'_> {
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        // SAFETY: this guard holds the semaphore.
-        unsafe { c::lunatik_sem_up(self.locked.sem.as_ptr()) };
+        self.locked.sem.up();
     }
 }
 
 impl Locked {
     pub(crate) fn new(vm: Vm) -> Result<KBox<Locked>> {
-        // SAFETY: allocates and initializes a semaphore (or returns null).
-        let sem = NonNull::new(unsafe { c::lunatik_sem_new(1) }).ok_or(ENOMEM)?;
-        match KBox::new(
-            Locked {
-                sem,
-                vm: UnsafeCell::new(vm),
-            },
-            GFP_KERNEL,
-        ) {
-            Ok(b) => Ok(b),
-            Err(e) => {
-                // SAFETY: made above, never shared (the `Vm` it would have
-                // guarded was dropped with the failed box's value).
-                unsafe { c::lunatik_sem_free(sem.as_ptr()) };
-                Err(e.into())
-            }
-        }
+        let sem = Sem::new(1)?;
+        let locked = Locked {
+            sem,
+            vm: UnsafeCell::new(vm),
+        };
+        Ok(KBox::new(locked, GFP_KERNEL)?)
     }
 
     /// Waits for the state; `EINTR` when a fatal signal comes first.
     pub(crate) fn lock_killable(&self) -> Result<Guard<'_>> {
-        // SAFETY: the semaphore lives as long as `self`.
-        if unsafe { c::lunatik_sem_down_killable(self.sem.as_ptr()) } != 0 {
-            return Err(EINTR);
-        }
+        self.sem.down_killable()?;
         Ok(Guard { locked: self })
     }
 
@@ -96,8 +129,7 @@ impl Locked {
     /// releases it, so one made on the timeout path would release the
     /// holder's (issue 11: `bool::then_some` made one eagerly).
     pub(crate) fn lock_within(&self, ms: u32) -> Option<Guard<'_>> {
-        // SAFETY: the semaphore lives as long as `self`.
-        if unsafe { c::lunatik_sem_down_within(self.sem.as_ptr(), ms) } {
+        if self.sem.down_within(ms) {
             Some(Guard { locked: self })
         } else {
             None
@@ -105,27 +137,11 @@ impl Locked {
     }
 }
 
-impl Drop for Locked {
-    fn drop(&mut self) {
-        // SAFETY: no guard is alive (they borrow `self`); the `Vm` field is
-        // dropped after this, without the semaphore.
-        unsafe { c::lunatik_sem_free(self.sem.as_ptr()) };
-    }
-}
-
 /// `n` seats, taken in arrival order: a policy set has one per state, and
 /// a decision takes a seat before a state, so that it waits for whichever
 /// state frees first rather than for one (whose holder may be off its CPU
 /// for long: 478 ms once on the debug kernel, while the others were free).
-pub(crate) struct Seats {
-    sem: NonNull<Semaphore>,
-}
-
-// SAFETY: a semaphore is made for use from any thread; `Seats` only takes
-// and gives back seats through it.
-unsafe impl Send for Seats {}
-// SAFETY: as above.
-unsafe impl Sync for Seats {}
+pub(crate) struct Seats(Sem);
 
 /// A seat, given back when dropped.
 pub(crate) struct Seat<'a> {
@@ -134,23 +150,18 @@ pub(crate) struct Seat<'a> {
 
 impl Drop for Seat<'_> {
     fn drop(&mut self) {
-        // SAFETY: this seat was taken from the semaphore and not yet given
-        // back.
-        unsafe { c::lunatik_sem_up(self.seats.sem.as_ptr()) };
+        self.seats.0.up();
     }
 }
 
 impl Seats {
     pub(crate) fn new(n: u32) -> Result<Seats> {
-        // SAFETY: allocates and initializes a semaphore (or returns null).
-        let sem = NonNull::new(unsafe { c::lunatik_sem_new(n) }).ok_or(ENOMEM)?;
-        Ok(Seats { sem })
+        Ok(Seats(Sem::new(n)?))
     }
 
     /// Takes a seat within `ms` milliseconds, or gives up.
     pub(crate) fn take_within(&self, ms: u32) -> Option<Seat<'_>> {
-        // SAFETY: the semaphore lives as long as `self`.
-        if unsafe { c::lunatik_sem_down_within(self.sem.as_ptr(), ms) } {
+        if self.0.down_within(ms) {
             Some(Seat { seats: self })
         } else {
             None
@@ -159,18 +170,8 @@ impl Seats {
 
     /// Waits for a seat; `EINTR` when a fatal signal comes first.
     pub(crate) fn take_killable(&self) -> Result<Seat<'_>> {
-        // SAFETY: the semaphore lives as long as `self`.
-        if unsafe { c::lunatik_sem_down_killable(self.sem.as_ptr()) } != 0 {
-            return Err(EINTR);
-        }
+        self.0.down_killable()?;
         Ok(Seat { seats: self })
-    }
-}
-
-impl Drop for Seats {
-    fn drop(&mut self) {
-        // SAFETY: no seat is out (they borrow `self`).
-        unsafe { c::lunatik_sem_free(self.sem.as_ptr()) };
     }
 }
 
